@@ -1,0 +1,5 @@
+//! One module per subcommand. Each defines `Args` (clap) and `run(Args)`, and
+//! does nothing but read inputs, call the library, and print.
+
+pub mod grade;
+pub mod schema;

@@ -1,0 +1,112 @@
+//! `netrx`: decision support and evidence for everolimus in advanced
+//! neuroendocrine tumours. Each subcommand is a thin shell over a library call
+//! (see ARCHITECTURE.md); this file only parses arguments and maps failures to
+//! exit codes.
+
+mod cmd;
+mod error;
+mod io;
+
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use error::EXIT_INPUT;
+
+const ABOUT: &str = "Decision support and evidence for everolimus in advanced neuroendocrine tumours (NETs).";
+
+const LONG_ABOUT: &str = "\
+Decision support and evidence for everolimus in advanced neuroendocrine tumours (NETs).
+
+netrx classifies a tumour (WHO/ENETS), lists a patient's systemic options with their evidence,
+doses everolimus and manages its toxicity from the label's rules, follows response and quality of
+life, and analyses survival data. Every statement names its source; unverified rules say so.
+It supports, and does not replace, the judgement of the treating team.";
+
+const EXAMPLES: &str = "\
+Examples:
+  netrx grade examples/pnet-g2-progressive.json
+  netrx grade examples/lung-atypical-carcinoid.json --json
+  netrx --version            # shows the knowledge-base version too";
+
+#[derive(Parser)]
+#[command(name = "netrx", about = ABOUT, long_about = LONG_ABOUT, after_help = EXAMPLES, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    Grade(cmd::grade::Args),
+    Schema(cmd::schema::Args),
+}
+
+fn run(cli: Cli) -> error::CliResult {
+    match cli.command {
+        Command::Grade(a) => cmd::grade::run(a),
+        Command::Schema(a) => cmd::schema::run(a),
+    }
+}
+
+/// The version line: package version and knowledge-base version.
+fn version() -> String {
+    let kb = match netrx_kb::Kb::embedded() {
+        Ok(kb) => kb.version().to_string(),
+        Err(e) => format!("unavailable ({e})"),
+    };
+    format!("{} (knowledge {kb})", env!("CARGO_PKG_VERSION"))
+}
+
+/// Render a clap usage error as one line: the option, the value and what is allowed.
+fn one_line(e: &clap::Error) -> String {
+    let get = |k: ContextKind| e.get(k);
+    let arg = match get(ContextKind::InvalidArg) {
+        Some(ContextValue::String(s)) => s.split_whitespace().next().unwrap_or(s).to_string(),
+        _ => String::new(),
+    };
+    let value = match get(ContextKind::InvalidValue) {
+        Some(ContextValue::String(s)) => s.clone(),
+        _ => String::new(),
+    };
+    let allowed = match get(ContextKind::ValidValue) {
+        Some(ContextValue::Strings(v)) => v.join(", "),
+        _ => String::new(),
+    };
+    match e.kind() {
+        ErrorKind::InvalidValue if !allowed.is_empty() => {
+            format!("{arg}: got {value:?}; allowed: {allowed}")
+        }
+        _ => {
+            let rendered = e.render().to_string();
+            let first = rendered.lines().next().unwrap_or("invalid arguments");
+            let first = first.trim_start_matches("error: ").trim();
+            let tip = rendered
+                .lines()
+                .map(str::trim)
+                .find(|l| l.starts_with("tip:"))
+                .map(|t| format!(" ({t})"))
+                .unwrap_or_default();
+            format!("{first}{tip}; see 'netrx --help'")
+        }
+    }
+}
+
+fn main() {
+    let version: &'static str = Box::leak(version().into_boxed_str());
+    let matches = Cli::command().version(version).try_get_matches();
+    let cli = match matches.and_then(|m| Cli::from_arg_matches(&m)) {
+        Ok(c) => c,
+        Err(e) => match e.kind() {
+            ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => e.exit(),
+            _ => {
+                eprintln!("error: {}", one_line(&e));
+                std::process::exit(EXIT_INPUT);
+            }
+        },
+    };
+    if let Err(e) = run(cli) {
+        eprintln!("error: {e}");
+        std::process::exit(e.code());
+    }
+}

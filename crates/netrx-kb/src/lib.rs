@@ -1,0 +1,132 @@
+//! The netrx knowledge base.
+//!
+//! Clinical knowledge is data: every file under the workspace's `knowledge/`
+//! directory is embedded at build time and parsed by the typed loaders here.
+//! Each fact carries a [`Source`] with a verification [`Status`]. The
+//! knowledge version — a content hash of all files — is printed by
+//! `netrx --version` and returned as `knowledge_version` by every command that
+//! uses the knowledge base, so a recommendation can be traced to its data.
+//!
+//! No I/O: a site may load its own copy with [`Kb::from_files`], reading the
+//! files itself.
+
+pub mod grading;
+pub mod provenance;
+
+pub use provenance::{Source, Status};
+
+use sha2::{Digest, Sha256};
+use std::sync::OnceLock;
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/knowledge_files.rs"));
+}
+
+/// A knowledge-base file that could not be read.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("knowledge/{file}: {message}")]
+pub struct KbError {
+    /// Path relative to knowledge/.
+    pub file: String,
+    pub message: String,
+}
+
+/// The loaded knowledge base.
+#[derive(Debug, Clone)]
+pub struct Kb {
+    version: String,
+    /// WHO/ENETS grading schemes.
+    pub grading: grading::Grading,
+}
+
+fn parse_toml<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T, KbError> {
+    toml::from_str(text).map_err(|e| KbError {
+        file: file.to_string(),
+        message: e.to_string(),
+    })
+}
+
+impl Kb {
+    /// The knowledge base compiled into this binary (parsed once, then shared).
+    pub fn embedded() -> Result<&'static Kb, KbError> {
+        static KB: OnceLock<Result<Kb, KbError>> = OnceLock::new();
+        KB.get_or_init(|| {
+            Kb::from_files(
+                embedded::FILES
+                    .iter()
+                    .map(|(p, c)| (p.to_string(), c.to_string()))
+                    .collect(),
+            )
+        })
+        .as_ref()
+        .map_err(Clone::clone)
+    }
+
+    /// Paths and contents of the embedded files (for export or inspection).
+    pub fn embedded_files() -> &'static [(&'static str, &'static str)] {
+        embedded::FILES
+    }
+
+    /// Load from (path relative to knowledge/, contents) pairs.
+    pub fn from_files(mut files: Vec<(String, String)>) -> Result<Kb, KbError> {
+        files.sort();
+        let version = content_hash(&files);
+        let get = |name: &str| -> Result<&str, KbError> {
+            files
+                .iter()
+                .find(|(p, _)| p == name)
+                .map(|(_, c)| c.as_str())
+                .ok_or_else(|| KbError {
+                    file: name.to_string(),
+                    message: "missing".into(),
+                })
+        };
+        let grading: grading::Grading = parse_toml("grading.toml", get("grading.toml")?)?;
+        grading.check().map_err(|m| KbError {
+            file: "grading.toml".into(),
+            message: m,
+        })?;
+        Ok(Kb { version, grading })
+    }
+
+    /// The knowledge version: `sha256:` and the first 16 hex digits of the hash of
+    /// every file's path and contents.
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+}
+
+fn content_hash(files: &[(String, String)]) -> String {
+    let mut h = Sha256::new();
+    for (p, c) in files {
+        h.update((p.len() as u64).to_le_bytes());
+        h.update(p.as_bytes());
+        h.update((c.len() as u64).to_le_bytes());
+        h.update(c.as_bytes());
+    }
+    let d = h.finalize();
+    let hex: String = d.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_knowledge_loads_and_has_a_version() {
+        let kb = Kb::embedded().expect("embedded knowledge loads");
+        assert!(kb.version().starts_with("sha256:"));
+        assert_eq!(kb.version().len(), "sha256:".len() + 16);
+        assert!(kb.grading.scheme("who2019").is_some());
+    }
+
+    #[test]
+    fn version_changes_with_content() {
+        let a = content_hash(&[("a".into(), "1".into())]);
+        let b = content_hash(&[("a".into(), "2".into())]);
+        let c = content_hash(&[("a1".into(), "".into())]);
+        assert_ne!(a, b);
+        assert_ne!(a, c);
+    }
+}
