@@ -2,6 +2,7 @@
 //! takes the case (or its parts) and the knowledge base and returns a result
 //! value that front ends print as text or JSON; nothing here does I/O.
 
+pub mod capability;
 pub mod grade;
 
 use netrx_case::{Case, InputError};
