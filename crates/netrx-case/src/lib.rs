@@ -87,7 +87,7 @@ pub fn from_json<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T, InputErr
         Err(e) => {
             let path = e.path().to_string();
             let inner = e.into_inner();
-            let field = if path == "." || path.is_empty() {
+            let field = if path == "." || path.is_empty() || inner.is_syntax() || inner.is_eof() {
                 DOCUMENT.to_string()
             } else {
                 path

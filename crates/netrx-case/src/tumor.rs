@@ -163,7 +163,7 @@ pub enum Extent {
 /// `{ "count", "area_mm2" }`, `{ "count", "hpf", "field_diameter_mm" }`,
 /// `{ "per_2mm2" }`, or the legacy `{ "per_10hpf" }` (field size unknown).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, JsonSchema)]
-#[serde(untagged)]
+#[serde(untagged, deny_unknown_fields)]
 pub enum Mitoses {
     /// Mitoses counted over a measured area.
     Area {

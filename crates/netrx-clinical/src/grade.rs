@@ -413,11 +413,16 @@ fn classify_gep(
                 c.name = "Indeterminate (WHO 2010 Ki-67 gap)".into();
                 c.grade = None;
                 c.decided_by.clear();
-                c.warnings.push(
-                    "Not graded: give a mitotic count, or re-grade under WHO 2019/2022 (--scheme who2019), where \
-                     Ki-67 < 3 % is G1 (R-A1.2, R-A2.2)."
+                c.warnings.push(match mit_grade {
+                    Some(m) => format!(
+                        "Not graded: the mitotic count gives {}, which cannot settle whether the tumour is G1 or G2; \
+                         re-grade under WHO 2019/2022 (--scheme who2019), where Ki-67 < 3 % is G1 (R-A1.2, R-A2.2).",
+                        m.as_str()
+                    ),
+                    None => "Not graded: give a mitotic count, or re-grade under WHO 2019/2022 (--scheme who2019), \
+                             where Ki-67 < 3 % is G1 (R-A1.2, R-A2.2)."
                         .into(),
-                );
+                });
             }
             Some(Grade::G3) if scheme.g3_is_nec => {
                 c.name = nec_name(None).into();
