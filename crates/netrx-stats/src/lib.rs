@@ -14,5 +14,8 @@
 //! - [`logrank`]: `survdiff` (K groups, strata, G-rho weights).
 //! - [`cutpoint`]: maximally selected log-rank statistic with the Lausen–Schumacher p-value.
 
+pub mod concordance;
+pub mod cox;
 pub mod data;
 pub mod dist;
+pub mod linalg;

@@ -1,0 +1,956 @@
+//! Cox proportional-hazards regression, computed the way R `survival` 3.5-3
+//! `coxph()` computes it (see `../shared/reference/stats-anchors.md` §3).
+//!
+//! * Ties: Efron (default) or Breslow. Censored observations at an event time
+//!   are in that time's risk set. Near-equal times are merged first as R's
+//!   `aeqSurv()` does (`timefix`, on by default).
+//! * Strata (separate risk sets, common β), case weights, offsets.
+//! * Newton–Raphson exactly as R's `coxfit6`: columns centred at their weighted
+//!   mean and scaled by 1/mean absolute deviation (columns whose values all lie
+//!   in {−1, 0, 1} are left alone, R's `nocenter`), start at β = 0, step by the
+//!   generalised Cholesky solve of the information, converge when
+//!   |1 − ℓ_old/ℓ_new| ≤ `eps` (1e-9), step-halve (h/(h+1) back toward the best
+//!   β) when the log-likelihood falls or anything is non-finite, at most
+//!   `iter_max` (20) iterations.
+//! * Singular (collinear/constant) columns are detected by the Cholesky
+//!   tolerance `toler_chol` and reported as `NA` (`None`) coefficients; the
+//!   "coefficient may be infinite" check of R's `coxph.fit` is applied after
+//!   convergence.
+//! * Tests: likelihood ratio, Wald and score (log-rank) tests; robust
+//!   (sandwich / infinitesimal-jackknife) variance with optional clusters from
+//!   Efron- or Breslow-weighted score residuals, computed in O(n·p) with
+//!   cumulative sums (R's own routine is O(n²)), plus R's robust score test.
+//! * Concordance (Harrell's C as R ≥ 3.0 `concordance()` computes it) with its
+//!   infinitesimal-jackknife standard error: see [`crate::concordance`].
+//!
+//! The cost is one O(n log n) sort, then O(n·p²) per iteration using running
+//! sums over the risk sets (never a scan of each risk set).
+
+mod baseline;
+mod residuals;
+
+pub use baseline::{BaselineHazard, baseline_hazard};
+
+use crate::concordance::{Concordance, concordance};
+use crate::linalg::{Ldl, quad_form_inv, toler_chol_default};
+
+/// How tied event times are handled in the partial likelihood.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ties {
+    /// Efron's approximation (R's default).
+    Efron,
+    /// Breslow's approximation (the default of SAS, SPSS, Stata, statsmodels).
+    Breslow,
+}
+
+impl Ties {
+    /// The name R uses (`"efron"`, `"breslow"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Ties::Efron => "efron",
+            Ties::Breslow => "breslow",
+        }
+    }
+}
+
+/// A bad model input or a model that cannot be fitted: which input, and why
+/// (the crate-wide input error, so front ends report it as any other bad input).
+pub type ModelError = netrx_case::InputError;
+
+/// A model term: one or more design columns tested together (a factor's
+/// indicator columns form one term, as in R).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Term {
+    /// Term label (e.g. the factor's name).
+    pub name: String,
+    /// Indices of its columns in the design matrix.
+    pub columns: Vec<usize>,
+}
+
+/// The data of a Cox model, borrowed: right-censored times with an event
+/// indicator, design columns, and the optional strata, weights, offset and
+/// cluster vectors (all of length n).
+#[derive(Debug, Clone)]
+pub struct CoxData<'a> {
+    /// Follow-up times (finite).
+    pub time: &'a [f64],
+    /// Event indicator (true = event, false = censored).
+    pub status: &'a [bool],
+    /// Design columns (covariates after factor expansion), each of length n.
+    pub x: Vec<&'a [f64]>,
+    /// Column names (same length as `x`).
+    pub names: Vec<String>,
+    /// Terms for the per-term tests of `cox.zph`; empty means one term per column.
+    pub terms: Vec<Term>,
+    /// Stratum of each observation (any integer labels).
+    pub strata: Option<&'a [u32]>,
+    /// Case weights (finite, > 0).
+    pub weights: Option<&'a [f64]>,
+    /// Offset added to the linear predictor.
+    pub offset: Option<&'a [f64]>,
+    /// Cluster of each observation, for the robust variance.
+    pub cluster: Option<&'a [u32]>,
+}
+
+impl<'a> CoxData<'a> {
+    /// Data with no strata, weights, offset or clusters.
+    pub fn new(time: &'a [f64], status: &'a [bool], x: Vec<&'a [f64]>, names: Vec<String>) -> Self {
+        CoxData {
+            time,
+            status,
+            x,
+            names,
+            terms: Vec::new(),
+            strata: None,
+            weights: None,
+            offset: None,
+            cluster: None,
+        }
+    }
+
+    /// Number of observations.
+    pub fn n(&self) -> usize {
+        self.time.len()
+    }
+
+    /// The terms, defaulting to one per column.
+    pub fn terms_or_default(&self) -> Vec<Term> {
+        if self.terms.is_empty() {
+            self.names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| Term {
+                    name: n.clone(),
+                    columns: vec![i],
+                })
+                .collect()
+        } else {
+            self.terms.clone()
+        }
+    }
+
+    fn validate(&self) -> Result<(), ModelError> {
+        let n = self.time.len();
+        let check_len = |field: &str, len: usize| {
+            if len != n {
+                Err(ModelError::new(
+                    field,
+                    format!("has {len} values but time has {n}; allowed: one value per observation"),
+                ))
+            } else {
+                Ok(())
+            }
+        };
+        check_len("status", self.status.len())?;
+        if self.names.len() != self.x.len() {
+            return Err(ModelError::new(
+                "covariates",
+                format!("{} names for {} columns", self.names.len(), self.x.len()),
+            ));
+        }
+        for (c, name) in self.x.iter().zip(&self.names) {
+            check_len(name, c.len())?;
+            if let Some(i) = c.iter().position(|v| !v.is_finite()) {
+                return Err(ModelError::new(
+                    name.as_str(),
+                    format!("row {}: got {}; allowed: a finite number", i + 1, c[i]),
+                ));
+            }
+        }
+        if let Some(i) = self.time.iter().position(|t| !t.is_finite()) {
+            return Err(ModelError::new(
+                "time",
+                format!("row {}: got {}; allowed: a finite number", i + 1, self.time[i]),
+            ));
+        }
+        if let Some(s) = self.strata {
+            check_len("strata", s.len())?;
+        }
+        if let Some(c) = self.cluster {
+            check_len("cluster", c.len())?;
+        }
+        if let Some(w) = self.weights {
+            check_len("weights", w.len())?;
+            if let Some(i) = w.iter().position(|v| !(v.is_finite() && *v > 0.0)) {
+                return Err(ModelError::new(
+                    "weights",
+                    format!("row {}: got {}; allowed: a finite number > 0", i + 1, w[i]),
+                ));
+            }
+        }
+        if let Some(o) = self.offset {
+            check_len("offset", o.len())?;
+            if let Some(i) = o.iter().position(|v| !(v.is_finite() && v.exp().is_finite())) {
+                return Err(ModelError::new(
+                    "offset",
+                    format!(
+                        "row {}: got {}; allowed: a finite number with a finite exp()",
+                        i + 1,
+                        o[i]
+                    ),
+                ));
+            }
+        }
+        for t in &self.terms {
+            if let Some(&c) = t.columns.iter().find(|&&c| c >= self.x.len()) {
+                return Err(ModelError::new(
+                    "terms",
+                    format!("term {} refers to column {c} of {}", t.name, self.x.len()),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Fitting controls, with R's `coxph.control()` defaults.
+#[derive(Debug, Clone)]
+pub struct CoxOptions {
+    /// Tie handling (default Efron).
+    pub ties: Ties,
+    /// Compute the robust (sandwich) variance. A cluster vector always implies it.
+    pub robust: bool,
+    /// Convergence: relative change of the log partial likelihood (1e-9).
+    pub eps: f64,
+    /// Maximum Newton–Raphson iterations (20).
+    pub iter_max: usize,
+    /// Cholesky singularity tolerance (`.Machine$double.eps^0.75`).
+    pub toler_chol: f64,
+    /// Tolerance of the infinite-coefficient check (√eps).
+    pub toler_inf: f64,
+    /// Merge near-tied times as R's `aeqSurv()` (default true).
+    pub timefix: bool,
+    /// Columns whose values all lie in this set are not centred or scaled (R's `nocenter`).
+    pub nocenter: Vec<f64>,
+    /// Starting values (default 0).
+    pub init: Option<Vec<f64>>,
+    /// Compute the concordance (default true).
+    pub concordance: bool,
+}
+
+impl Default for CoxOptions {
+    fn default() -> Self {
+        CoxOptions {
+            ties: Ties::Efron,
+            robust: false,
+            eps: 1e-9,
+            iter_max: 20,
+            toler_chol: toler_chol_default(),
+            toler_inf: 1e-9_f64.sqrt(),
+            timefix: true,
+            nocenter: vec![-1.0, 0.0, 1.0],
+            init: None,
+            concordance: true,
+        }
+    }
+}
+
+/// A chi-square test: statistic, degrees of freedom, upper-tail p-value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ChiSqTest {
+    /// The statistic.
+    pub statistic: f64,
+    /// Degrees of freedom.
+    pub df: usize,
+    /// P(χ²_df ≥ statistic).
+    pub p: f64,
+}
+
+impl ChiSqTest {
+    pub(crate) fn new(statistic: f64, df: usize) -> Self {
+        let p = if df == 0 {
+            f64::NAN
+        } else {
+            crate::dist::pchisq_upper(statistic, df as f64)
+        };
+        ChiSqTest { statistic, df, p }
+    }
+}
+
+/// One row of the coefficient table (R's `summary(coxph)`); `None` where R prints `NA`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CoefRow {
+    /// Column name.
+    pub name: String,
+    /// β̂ (None: column was singular).
+    pub coef: Option<f64>,
+    /// exp(β̂), the hazard ratio.
+    pub exp_coef: Option<f64>,
+    /// Model-based SE.
+    pub se: Option<f64>,
+    /// Robust SE (when the robust variance was computed).
+    pub robust_se: Option<f64>,
+    /// z = β̂ / SE (robust SE when robust).
+    pub z: Option<f64>,
+    /// Two-sided p-value of z.
+    pub p: Option<f64>,
+    /// Lower 95% limit of exp(β).
+    pub lower95: Option<f64>,
+    /// Upper 95% limit of exp(β).
+    pub upper95: Option<f64>,
+}
+
+/// A fitted Cox model.
+#[derive(Debug, Clone)]
+pub struct CoxFit {
+    /// Observations used.
+    pub n: usize,
+    /// Number of events.
+    pub nevent: usize,
+    /// Tie method.
+    pub ties: Ties,
+    /// Column names.
+    pub names: Vec<String>,
+    /// β̂ on the original scale (coefficients of singular columns are 0 here and flagged in `singular`).
+    pub coef: Vec<f64>,
+    /// Columns found redundant (R reports their coefficient as NA).
+    pub singular: Vec<bool>,
+    /// Columns whose coefficient may be infinite (monotone likelihood).
+    pub infinite: Vec<bool>,
+    /// Model-based variance matrix (p×p, row-major; zero rows/columns for singular columns).
+    pub naive_var: Vec<f64>,
+    /// Robust variance matrix when computed.
+    pub robust_var: Option<Vec<f64>>,
+    /// Log partial likelihood at the initial values (β = 0 by default).
+    pub loglik_null: f64,
+    /// Log partial likelihood at β̂.
+    pub loglik: f64,
+    /// Likelihood-ratio test.
+    pub lr_test: ChiSqTest,
+    /// Wald test (robust variance when robust).
+    pub wald_test: ChiSqTest,
+    /// Score (log-rank) test at the initial values.
+    pub score_test: ChiSqTest,
+    /// R's robust score test (when robust).
+    pub robust_score_test: Option<ChiSqTest>,
+    /// Newton–Raphson iterations used.
+    pub iter: usize,
+    /// Whether the iteration converged.
+    pub converged: bool,
+    /// Warnings in R's words (non-convergence, infinite coefficients, singular columns).
+    pub warnings: Vec<String>,
+    /// Centring values used internally (weighted means; 0 for columns not centred).
+    pub means: Vec<f64>,
+    /// Linear predictor per observation in data order, centred as R's `fit$linear.predictors`.
+    pub linear_predictors: Vec<f64>,
+    /// Score vector at β̂ (original scale).
+    pub score_vector: Vec<f64>,
+    /// Concordance of the linear predictor with survival.
+    pub concordance: Option<Concordance>,
+    /// Times after `timefix` (data order), as used in the fit.
+    pub time_used: Vec<f64>,
+}
+
+impl CoxFit {
+    /// Number of columns.
+    pub fn p(&self) -> usize {
+        self.coef.len()
+    }
+
+    /// The variance used for inference: robust if computed, else model-based.
+    pub fn var(&self) -> &[f64] {
+        self.robust_var.as_deref().unwrap_or(&self.naive_var)
+    }
+
+    /// The coefficient table with 95% confidence limits.
+    pub fn table(&self) -> Vec<CoefRow> {
+        self.table_level(0.95)
+    }
+
+    /// The coefficient table with confidence limits at `level`.
+    pub fn table_level(&self, level: f64) -> Vec<CoefRow> {
+        let p = self.p();
+        let zq = crate::dist::z_for_level(level);
+        (0..p)
+            .map(|i| {
+                if self.singular[i] {
+                    return CoefRow {
+                        name: self.names[i].clone(),
+                        coef: None,
+                        exp_coef: None,
+                        se: None,
+                        robust_se: None,
+                        z: None,
+                        p: None,
+                        lower95: None,
+                        upper95: None,
+                    };
+                }
+                let b = self.coef[i];
+                let se = self.naive_var[i * p + i].sqrt();
+                let rse = self.robust_var.as_ref().map(|v| v[i * p + i].sqrt());
+                let s = rse.unwrap_or(se);
+                let z = b / s;
+                CoefRow {
+                    name: self.names[i].clone(),
+                    coef: Some(b),
+                    exp_coef: Some(b.exp()),
+                    se: Some(se),
+                    robust_se: rse,
+                    z: Some(z),
+                    p: Some(crate::dist::p_two_sided(z)),
+                    lower95: Some((b - zq * s).exp()),
+                    upper95: Some((b + zq * s).exp()),
+                }
+            })
+            .collect()
+    }
+}
+
+/// R's `aeqSurv()` tie adjudication: sorted distinct finite times whose gap is
+/// ≤ √ε absolutely, or relative to mean(|t|) over the distinct times, are
+/// merged to the smaller value (chains merge to their first value).
+pub fn timefix(times: &[f64]) -> Vec<f64> {
+    let tol = f64::EPSILON.sqrt();
+    let mut u: Vec<f64> = times.iter().copied().filter(|t| t.is_finite()).collect();
+    u.sort_by(|a, b| a.total_cmp(b));
+    u.dedup();
+    if u.len() < 2 {
+        return times.to_vec();
+    }
+    let mean_abs = u.iter().map(|v| v.abs()).sum::<f64>() / u.len() as f64;
+    let mut cuts = Vec::with_capacity(u.len());
+    cuts.push(u[0]);
+    let mut any = false;
+    for w in u.windows(2) {
+        let d = w[1] - w[0];
+        if d <= tol || d / mean_abs <= tol {
+            any = true;
+        } else {
+            cuts.push(w[1]);
+        }
+    }
+    if !any {
+        return times.to_vec();
+    }
+    times
+        .iter()
+        .map(|&t| {
+            if !t.is_finite() {
+                return t;
+            }
+            // largest cut ≤ t (findInterval)
+            let k = cuts.partition_point(|&c| c <= t);
+            if k == 0 { t } else { cuts[k - 1] }
+        })
+        .collect()
+}
+
+/// The sorted, centred and scaled problem the Newton–Raphson works on.
+pub(crate) struct Prepared {
+    pub n: usize,
+    pub p: usize,
+    /// sorted position → data row
+    pub order: Vec<usize>,
+    pub time: Vec<f64>,
+    pub status: Vec<bool>,
+    pub wt: Vec<f64>,
+    pub off: Vec<f64>,
+    /// n×p row-major, sorted, centred and scaled
+    pub x: Vec<f64>,
+    pub means: Vec<f64>,
+    pub scale: Vec<f64>,
+    /// tie groups in sorted order
+    pub groups: Vec<Group>,
+    /// stratum index (0..) of each sorted position
+    #[allow(dead_code)]
+    pub stratum: Vec<u32>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Group {
+    pub start: usize,
+    pub end: usize,
+    /// last group of its stratum (the first one met walking backwards)
+    pub last_in_stratum: bool,
+    pub ndead: usize,
+}
+
+impl Prepared {
+    pub(crate) fn new(
+        data: &CoxData<'_>,
+        time: &[f64],
+        offset_centered: &[f64],
+        nocenter: &[f64],
+        do_scale: bool,
+    ) -> Prepared {
+        let n = data.n();
+        let p = data.x.len();
+        let mut order: Vec<usize> = (0..n).collect();
+        match data.strata {
+            Some(s) => {
+                order.sort_unstable_by(|&a, &b| s[a].cmp(&s[b]).then(time[a].total_cmp(&time[b])).then(a.cmp(&b)))
+            }
+            None => order.sort_unstable_by(|&a, &b| time[a].total_cmp(&time[b]).then(a.cmp(&b))),
+        }
+        let wt: Vec<f64> = match data.weights {
+            Some(w) => order.iter().map(|&i| w[i]).collect(),
+            None => vec![1.0; n],
+        };
+        let wsum: f64 = wt.iter().sum();
+        let mut means = vec![0.0; p];
+        let mut scale = vec![1.0; p];
+        let mut x = vec![0.0; n * p];
+        for (j, col) in data.x.iter().enumerate() {
+            let zero_one = col.iter().all(|v| nocenter.contains(v));
+            let center = do_scale && !zero_one;
+            let (m, s) = if center {
+                let m = order.iter().zip(&wt).map(|(&i, w)| w * col[i]).sum::<f64>() / wsum;
+                let mad = order.iter().zip(&wt).map(|(&i, w)| w * (col[i] - m).abs()).sum::<f64>();
+                let s = if mad > 0.0 { wsum / mad } else { 1.0 };
+                (m, s)
+            } else {
+                (0.0, 1.0)
+            };
+            means[j] = m;
+            scale[j] = s;
+            for (r, &i) in order.iter().enumerate() {
+                x[r * p + j] = if center { (col[i] - m) * s } else { col[i] };
+            }
+        }
+        let stime: Vec<f64> = order.iter().map(|&i| time[i]).collect();
+        let status: Vec<bool> = order.iter().map(|&i| data.status[i]).collect();
+        let off: Vec<f64> = order.iter().map(|&i| offset_centered[i]).collect();
+        // strata renumbered 0.. in sorted order
+        let mut stratum = vec![0u32; n];
+        if let Some(s) = data.strata {
+            let mut k = 0u32;
+            for r in 1..n {
+                if s[order[r]] != s[order[r - 1]] {
+                    k += 1;
+                }
+                stratum[r] = k;
+            }
+        }
+        let mut groups = Vec::new();
+        let mut r = 0;
+        while r < n {
+            let mut e = r + 1;
+            while e < n && stratum[e] == stratum[r] && stime[e] == stime[r] {
+                e += 1;
+            }
+            let ndead = status[r..e].iter().filter(|&&s| s).count();
+            groups.push(Group {
+                start: r,
+                end: e,
+                last_in_stratum: e == n || stratum[e] != stratum[r],
+                ndead,
+            });
+            r = e;
+        }
+        Prepared {
+            n,
+            p,
+            order,
+            time: stime,
+            status,
+            wt,
+            off,
+            x,
+            means,
+            scale,
+            groups,
+            stratum,
+        }
+    }
+
+    /// Log partial likelihood, score vector and information matrix (full p×p) at `beta`
+    /// (scaled coordinates).
+    pub(crate) fn iterate(&self, beta: &[f64], efron: bool, u: &mut [f64], imat: &mut [f64]) -> f64 {
+        let p = self.p;
+        let np = p * (p + 1) / 2;
+        u.iter_mut().for_each(|v| *v = 0.0);
+        imat.iter_mut().for_each(|v| *v = 0.0);
+        let mut a = vec![0.0; p];
+        let mut a2 = vec![0.0; p];
+        let mut cmat = vec![0.0; np];
+        let mut cmat2 = vec![0.0; np];
+        let mut denom = 0.0;
+        let mut ll = 0.0;
+        for g in self.groups.iter().rev() {
+            if g.last_in_stratum {
+                denom = 0.0;
+                a.iter_mut().for_each(|v| *v = 0.0);
+                cmat.iter_mut().for_each(|v| *v = 0.0);
+            }
+            let mut deadwt = 0.0;
+            let mut denom2 = 0.0;
+            for i in g.start..g.end {
+                let xi = &self.x[i * p..(i + 1) * p];
+                let mut z = self.off[i];
+                for j in 0..p {
+                    z += beta[j] * xi[j];
+                }
+                let risk = z.exp() * self.wt[i];
+                if self.status[i] {
+                    deadwt += self.wt[i];
+                    denom2 += risk;
+                    ll += self.wt[i] * z;
+                    for j in 0..p {
+                        u[j] += self.wt[i] * xi[j];
+                    }
+                    accumulate(&mut a2, &mut cmat2, risk, xi);
+                } else {
+                    denom += risk;
+                    accumulate(&mut a, &mut cmat, risk, xi);
+                }
+            }
+            let nd = g.ndead;
+            if nd == 0 {
+                continue;
+            }
+            if !efron || nd == 1 {
+                denom += denom2;
+                ll -= deadwt * denom.ln();
+                for j in 0..p {
+                    a[j] += a2[j];
+                }
+                for k in 0..np {
+                    cmat[k] += cmat2[k];
+                }
+                add_information(u, imat, &a, &cmat, denom, deadwt, p);
+            } else {
+                let ndf = nd as f64;
+                let wtave = deadwt / ndf;
+                for _ in 0..nd {
+                    denom += denom2 / ndf;
+                    ll -= wtave * denom.ln();
+                    for j in 0..p {
+                        a[j] += a2[j] / ndf;
+                    }
+                    for k in 0..np {
+                        cmat[k] += cmat2[k] / ndf;
+                    }
+                    add_information(u, imat, &a, &cmat, denom, wtave, p);
+                }
+            }
+            a2.iter_mut().for_each(|v| *v = 0.0);
+            cmat2.iter_mut().for_each(|v| *v = 0.0);
+        }
+        for i in 0..p {
+            for j in 0..i {
+                imat[j * p + i] = imat[i * p + j];
+            }
+        }
+        ll
+    }
+}
+
+#[inline]
+fn accumulate(a: &mut [f64], cmat: &mut [f64], risk: f64, xi: &[f64]) {
+    let mut k = 0;
+    for i in 0..xi.len() {
+        let rx = risk * xi[i];
+        a[i] += rx;
+        for &xj in &xi[..=i] {
+            cmat[k] += rx * xj;
+            k += 1;
+        }
+    }
+}
+
+#[inline]
+fn add_information(u: &mut [f64], imat: &mut [f64], a: &[f64], cmat: &[f64], denom: f64, wt: f64, p: usize) {
+    let mut k = 0;
+    for i in 0..p {
+        let mi = a[i] / denom;
+        u[i] -= wt * mi;
+        for j in 0..=i {
+            imat[i * p + j] += wt * (cmat[k] - mi * a[j]) / denom;
+            k += 1;
+        }
+    }
+}
+
+/// Fit a Cox model.
+pub fn fit(data: &CoxData<'_>, opt: &CoxOptions) -> Result<CoxFit, ModelError> {
+    data.validate()?;
+    let n = data.n();
+    let p = data.x.len();
+    if n == 0 {
+        return Err(ModelError::new("data", "no (non-missing) observations"));
+    }
+    if let Some(init) = &opt.init
+        && init.len() != p
+    {
+        return Err(ModelError::new(
+            "init",
+            format!("has {} values; allowed: one per column ({p})", init.len()),
+        ));
+    }
+    let time = if opt.timefix {
+        timefix(data.time)
+    } else {
+        data.time.to_vec()
+    };
+    let nevent = data.status.iter().filter(|&&s| s).count();
+    // R centres a non-zero offset at its mean (the partial likelihood is unchanged).
+    let offset_centered: Vec<f64> = match data.offset {
+        Some(o) if o.iter().any(|&v| v != 0.0) => {
+            let m = o.iter().sum::<f64>() / n as f64;
+            o.iter().map(|v| v - m).collect()
+        }
+        _ => vec![0.0; n],
+    };
+    let robust = opt.robust || data.cluster.is_some();
+
+    let prep = Prepared::new(data, &time, &offset_centered, &opt.nocenter, true);
+    let efron = opt.ties == Ties::Efron;
+    let mut warnings = Vec::new();
+
+    if nevent == 0 {
+        // R: no events → all coefficients NA, loglik 0, no tests.
+        warnings.push("no events in the data: no coefficient can be estimated".to_string());
+        return Ok(CoxFit {
+            n,
+            nevent,
+            ties: opt.ties,
+            names: data.names.clone(),
+            coef: vec![0.0; p],
+            singular: vec![true; p],
+            infinite: vec![false; p],
+            naive_var: vec![0.0; p * p],
+            robust_var: None,
+            loglik_null: 0.0,
+            loglik: 0.0,
+            lr_test: ChiSqTest::new(0.0, 0),
+            wald_test: ChiSqTest::new(0.0, 0),
+            score_test: ChiSqTest::new(0.0, 0),
+            robust_score_test: None,
+            iter: 0,
+            converged: true,
+            warnings,
+            means: prep.means.clone(),
+            linear_predictors: offset_centered,
+            score_vector: vec![0.0; p],
+            concordance: None,
+            time_used: time,
+        });
+    }
+
+    if p == 0 {
+        let mut u = Vec::new();
+        let mut imat = Vec::new();
+        let ll = prep.iterate(&[], efron, &mut u, &mut imat);
+        let conc = if opt.concordance {
+            Some(concordance(
+                &time,
+                data.status,
+                &offset_centered,
+                data.strata,
+                data.weights,
+                data.cluster,
+            ))
+        } else {
+            None
+        };
+        return Ok(CoxFit {
+            n,
+            nevent,
+            ties: opt.ties,
+            names: Vec::new(),
+            coef: Vec::new(),
+            singular: Vec::new(),
+            infinite: Vec::new(),
+            naive_var: Vec::new(),
+            robust_var: None,
+            loglik_null: ll,
+            loglik: ll,
+            lr_test: ChiSqTest::new(0.0, 0),
+            wald_test: ChiSqTest::new(0.0, 0),
+            score_test: ChiSqTest::new(0.0, 0),
+            robust_score_test: None,
+            iter: 0,
+            converged: true,
+            warnings,
+            means: Vec::new(),
+            linear_predictors: offset_centered,
+            score_vector: Vec::new(),
+            concordance: conc,
+            time_used: time,
+        });
+    }
+
+    // ---- Newton–Raphson (coxfit6 semantics) ----
+    let mut beta: Vec<f64> = match &opt.init {
+        Some(init) => init.iter().zip(&prep.scale).map(|(b, s)| b / s).collect(),
+        None => vec![0.0; p],
+    };
+    let mut u = vec![0.0; p];
+    let mut imat = vec![0.0; p * p];
+    let ll0 = prep.iterate(&beta, efron, &mut u, &mut imat);
+    let mut ll_best = ll0;
+    let chol = Ldl::new(&imat, p, opt.toler_chol);
+    let step = chol.solve(&u);
+    let sctest: f64 = u.iter().zip(&step).map(|(a, b)| a * b).sum();
+    let mut final_chol = chol;
+    let mut iter = 0;
+    let mut converged = false;
+    let mut halving_flag = false;
+
+    if opt.iter_max == 0 || !ll0.is_finite() {
+        converged = opt.iter_max == 0;
+    } else {
+        let mut newbeta: Vec<f64> = beta.iter().zip(&step).map(|(b, s)| b + s).collect();
+        let mut halving = 0usize;
+        let mut it = 1;
+        while it <= opt.iter_max {
+            let newlk = prep.iterate(&newbeta, efron, &mut u, &mut imat);
+            let chol = Ldl::new(&imat, p, opt.toler_chol);
+            let notfinite =
+                !newlk.is_finite() || u.iter().any(|v| !v.is_finite()) || imat.iter().any(|v| !v.is_finite());
+            if !notfinite && (1.0 - ll_best / newlk).abs() <= opt.eps {
+                ll_best = newlk;
+                beta = newbeta.clone();
+                final_chol = chol;
+                converged = true;
+                halving_flag = halving > 0;
+                break;
+            }
+            if notfinite || newlk < ll_best {
+                halving += 1;
+                let h = halving as f64;
+                for (nb, b) in newbeta.iter_mut().zip(&beta) {
+                    *nb = (*nb + h * b) / (h + 1.0);
+                }
+            } else {
+                halving = 0;
+                ll_best = newlk;
+                let step = chol.solve(&u);
+                beta = newbeta.clone();
+                for (nb, s) in newbeta.iter_mut().zip(&step) {
+                    *nb += s;
+                }
+            }
+            it += 1;
+        }
+        iter = it;
+        if !converged {
+            // Ran out of iterations: report the last good β, with its score and information.
+            iter = opt.iter_max;
+            ll_best = prep.iterate(&beta, efron, &mut u, &mut imat);
+            final_chol = Ldl::new(&imat, p, opt.toler_chol);
+            warnings.push("Ran out of iterations and did not converge".to_string());
+        }
+    }
+    let _ = halving_flag;
+
+    // back to the original scale
+    let mut var = final_chol.inverse();
+    for i in 0..p {
+        for j in 0..p {
+            var[i * p + j] *= prep.scale[i] * prep.scale[j];
+        }
+    }
+    let coef: Vec<f64> = beta.iter().zip(&prep.scale).map(|(b, s)| b * s).collect();
+    let uo: Vec<f64> = u.iter().zip(&prep.scale).map(|(v, s)| v / s).collect();
+    let rank = final_chol.rank;
+    let singular: Vec<bool> = (0..p).map(|i| rank < p && var[i * p + i] == 0.0).collect();
+
+    // infinite-coefficient check (R's coxph.fit)
+    let mut infinite = vec![false; p];
+    if opt.iter_max > 1 {
+        for j in 0..p {
+            let infs: f64 = (0..p).map(|i| uo[i] * var[i * p + j]).sum::<f64>().abs();
+            let flag = !uo[j].is_finite() || (infs > opt.eps && infs > opt.toler_inf * coef[j].abs());
+            infinite[j] = flag && !singular[j];
+        }
+        if converged && infinite.iter().any(|&f| f) {
+            let names: Vec<&str> = (0..p)
+                .filter(|&j| infinite[j])
+                .map(|j| data.names[j].as_str())
+                .collect();
+            warnings.push(format!(
+                "Loglik converged before variable {}; coefficient may be infinite.",
+                names.join(",")
+            ));
+        }
+        if !converged {
+            infinite.iter_mut().for_each(|f| *f = false);
+        }
+    }
+    if singular.iter().any(|&s| s) {
+        let names: Vec<&str> = (0..p)
+            .filter(|&j| singular[j])
+            .map(|j| data.names[j].as_str())
+            .collect();
+        warnings.push(format!(
+            "X matrix deemed to be singular; variable {} not estimable (NA)",
+            names.join(" ")
+        ));
+    }
+
+    // linear predictor in data order: Xβ + offset − Σ β·means
+    let shift: f64 = coef.iter().zip(&prep.means).map(|(b, m)| b * m).sum();
+    let mut lp = offset_centered.clone();
+    for (j, col) in data.x.iter().enumerate() {
+        let b = coef[j];
+        if b != 0.0 {
+            for (l, v) in lp.iter_mut().zip(col.iter()) {
+                *l += b * v;
+            }
+        }
+    }
+    lp.iter_mut().for_each(|l| *l -= shift);
+
+    let nonsing: Vec<usize> = (0..p).filter(|&j| !singular[j]).collect();
+    let df = nonsing.len();
+
+    // robust variance
+    let (robust_var, robust_score_test) = if robust && df > 0 {
+        let (rv, rs) = residuals::robust_variance(&prep, data, &coef, &var, efron, opt.toler_chol);
+        (Some(rv), Some(ChiSqTest::new(rs.0, rs.1)))
+    } else {
+        (None, None)
+    };
+
+    // Wald test on the non-singular block
+    let vuse = robust_var.as_deref().unwrap_or(&var);
+    let sub: Vec<f64> = nonsing
+        .iter()
+        .flat_map(|&i| nonsing.iter().map(move |&j| (i, j)))
+        .map(|(i, j)| vuse[i * p + j])
+        .collect();
+    let init = opt.init.clone().unwrap_or_else(|| vec![0.0; p]);
+    let bsub: Vec<f64> = nonsing.iter().map(|&i| coef[i] - init[i]).collect();
+    let (wald, _) = quad_form_inv(&sub, df, &bsub, opt.toler_chol);
+
+    let conc = if opt.concordance {
+        Some(concordance(
+            &time,
+            data.status,
+            &lp,
+            data.strata,
+            data.weights,
+            data.cluster,
+        ))
+    } else {
+        None
+    };
+
+    Ok(CoxFit {
+        n,
+        nevent,
+        ties: opt.ties,
+        names: data.names.clone(),
+        coef,
+        singular,
+        infinite,
+        naive_var: var,
+        robust_var,
+        loglik_null: ll0,
+        loglik: ll_best,
+        lr_test: ChiSqTest::new(2.0 * (ll_best - ll0), df),
+        wald_test: ChiSqTest::new(wald, df),
+        score_test: ChiSqTest::new(sctest, df),
+        robust_score_test,
+        iter,
+        converged,
+        warnings,
+        means: prep.means.clone(),
+        linear_predictors: lp,
+        score_vector: uo,
+        concordance: conc,
+        time_used: time,
+    })
+}
