@@ -19,3 +19,4 @@ pub mod cox;
 pub mod data;
 pub mod dist;
 pub mod linalg;
+pub mod zph;
