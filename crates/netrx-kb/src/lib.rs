@@ -11,6 +11,7 @@
 //! files itself.
 
 pub mod grading;
+pub mod pk;
 pub mod provenance;
 
 pub use provenance::{Source, Status};
@@ -37,6 +38,8 @@ pub struct Kb {
     version: String,
     /// WHO/ENETS grading schemes.
     pub grading: grading::Grading,
+    /// Everolimus pharmacokinetics (`knowledge/pk/`).
+    pub pk: pk::Pk,
 }
 
 fn parse_toml<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T, KbError> {
@@ -86,7 +89,14 @@ impl Kb {
             file: "grading.toml".into(),
             message: m,
         })?;
-        Ok(Kb { version, grading })
+        let pk = pk::Pk::from_texts([
+            get(pk::FILES[0])?,
+            get(pk::FILES[1])?,
+            get(pk::FILES[2])?,
+            get(pk::FILES[3])?,
+            get(pk::FILES[4])?,
+        ])?;
+        Ok(Kb { version, grading, pk })
     }
 
     /// The knowledge version: `sha256:` and the first 16 hex digits of the hash of
