@@ -19,4 +19,5 @@ pub mod cox;
 pub mod data;
 pub mod dist;
 pub mod linalg;
+pub mod survreg;
 pub mod zph;

@@ -92,3 +92,33 @@ pub fn model(
     let d = f.design(covs, &rows).expect("design");
     (f, y, d, rows)
 }
+
+/// The extra oracles made by `tests/data/cox_survreg_extra_oracles.R` (R 4.2.2, survival 3.5-3):
+/// (analysis, quantity) → value; `NA` is kept as NaN.
+pub struct Extra(HashMap<(String, String), f64>);
+
+impl Extra {
+    pub fn load() -> Extra {
+        let text = std::fs::read_to_string(format!("{DATA}/cox_survreg_extra_oracles.tsv")).expect("extra oracle tsv");
+        let mut m = HashMap::new();
+        for line in text.lines().skip(1) {
+            let f: Vec<&str> = line.split('\t').collect();
+            if f.len() == 3 {
+                let v = if f[2] == "NA" {
+                    f64::NAN
+                } else {
+                    f[2].parse().expect("number")
+                };
+                m.insert((f[0].to_string(), f[1].to_string()), v);
+            }
+        }
+        Extra(m)
+    }
+
+    pub fn get(&self, a: &str, q: &str) -> f64 {
+        *self
+            .0
+            .get(&(a.to_string(), q.to_string()))
+            .unwrap_or_else(|| panic!("extra oracle {a}/{q} missing"))
+    }
+}
