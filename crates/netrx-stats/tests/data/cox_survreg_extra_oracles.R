@@ -80,7 +80,12 @@ nll <- function(th) { b <- exp(drop(X %*% th[1:3])); a <- th[4]
 st <- c(log(sum(d) / sum(y)), 0, 0, 0)
 o <- optim(st, nll, method = "BFGS", control = list(reltol = 1e-15, maxit = 10000, parscale = c(1, 0.01, 0.1, 0.001)))
 o2 <- nlm(nll, o$par, gradtol = 1e-12, steptol = 1e-14, iterlim = 1000)
-H <- optimHess(o2$estimate, nll)
+# gradient of the negative log-likelihood (dl/d log b = d - H, dl/da = d t - b dq/da), so that
+# optimHess differentiates an analytic gradient once (more accurate than second differences)
+ngr <- function(th) { b <- exp(drop(X %*% th[1:3])); a <- th[4]
+  q <- expm1(a * y) / a; qa <- (y * exp(a * y) - q) / a
+  -c(colSums((d - b * q) * X), sum(d * y - b * qa)) }
+H <- optimHess(o2$estimate, nll, ngr, control = list(ndeps = c(1e-6, 1e-8, 1e-7, 1e-9)))
 out("gompertz_age_sex", "estimate", setNames(o2$estimate, c("(Intercept)", "age", "sex", "shape")))
 out("gompertz_age_sex", "se", setNames(sqrt(diag(solve(H))), c("(Intercept)", "age", "sex", "shape")))
 out("gompertz_age_sex", "loglik", -o2$minimum)
