@@ -63,16 +63,22 @@ impl Default for Options {
 pub enum Capability {
     /// WHO/ENETS classification (`netrx grade`).
     Grade,
+    /// RECIST 1.1 response and progression (`netrx recist`).
+    Recist,
+    /// Quality-of-life scores and deterioration (`netrx qol`).
+    Qol,
 }
 
 impl Capability {
     /// Every capability that exists.
-    pub const ALL: &'static [Capability] = &[Capability::Grade];
+    pub const ALL: &'static [Capability] = &[Capability::Grade, Capability::Recist, Capability::Qol];
 
     /// The id: URL segment and CLI subcommand.
     pub fn id(self) -> &'static str {
         match self {
             Capability::Grade => "grade",
+            Capability::Recist => "recist",
+            Capability::Qol => "qol",
         }
     }
 
@@ -90,5 +96,9 @@ fn to_value<T: Serialize>(v: &T) -> serde_json::Value {
 pub fn evaluate(cap: Capability, case: &Case, kb: &Kb, opts: &Options) -> Result<serde_json::Value, InputError> {
     match cap {
         Capability::Grade => crate::grade::classify(&case.tumor, &opts.scheme, kb).map(|c| to_value(&c)),
+        Capability::Recist => {
+            crate::recist::assess(case, kb, &crate::recist::RecistOptions::default()).map(|r| to_value(&r))
+        }
+        Capability::Qol => crate::qol::analyse(case, kb, &crate::qol::QolOptions::default()).map(|r| to_value(&r)),
     }
 }

@@ -4,6 +4,8 @@
 
 pub mod capability;
 pub mod grade;
+pub mod qol;
+pub mod recist;
 
 use netrx_case::{Case, InputError};
 use netrx_kb::Kb;
@@ -19,6 +21,8 @@ pub fn load_case(text: &str, kb: &Kb) -> Result<Case, InputError> {
 }
 
 /// The knowledge-dependent checks of [`load_case`], for a case built in memory.
-pub fn check_case(_case: &Case, _kb: &Kb) -> Result<(), InputError> {
+pub fn check_case(case: &Case, kb: &Kb) -> Result<(), InputError> {
+    recist::check_visits(&case.visits, &kb.recist)?;
+    qol::check_assessments(&case.qol, &kb.qol)?;
     Ok(())
 }

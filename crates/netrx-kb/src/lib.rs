@@ -13,6 +13,8 @@
 pub mod grading;
 pub mod pk;
 pub mod provenance;
+pub mod qol;
+pub mod recist;
 
 pub use provenance::{Source, Status};
 
@@ -40,6 +42,10 @@ pub struct Kb {
     pub grading: grading::Grading,
     /// Everolimus pharmacokinetics (`knowledge/pk/`).
     pub pk: pk::Pk,
+    /// RECIST 1.1 criteria (`knowledge/recist.toml`).
+    pub recist: recist::Recist,
+    /// Quality-of-life instruments and deterioration definitions (`knowledge/qol/`).
+    pub qol: qol::Qol,
 }
 
 fn parse_toml<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T, KbError> {
@@ -96,7 +102,19 @@ impl Kb {
             get(pk::FILES[3])?,
             get(pk::FILES[4])?,
         ])?;
-        Ok(Kb { version, grading, pk })
+        let recist: recist::Recist = parse_toml("recist.toml", get("recist.toml")?)?;
+        recist.check().map_err(|m| KbError {
+            file: "recist.toml".into(),
+            message: m,
+        })?;
+        let qol = qol::load(&files)?;
+        Ok(Kb {
+            version,
+            grading,
+            pk,
+            recist,
+            qol,
+        })
     }
 
     /// The knowledge version: `sha256:` and the first 16 hex digits of the hash of
