@@ -16,8 +16,12 @@
 
 pub mod concordance;
 pub mod cox;
+pub mod cutpoint;
 pub mod data;
 pub mod dist;
+pub mod km;
 pub mod linalg;
+pub mod logrank;
+pub mod rmst;
 pub mod survreg;
 pub mod zph;
