@@ -1,1 +1,2 @@
 //! netrx-plot
+pub mod pk;
