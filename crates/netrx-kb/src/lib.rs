@@ -10,11 +10,15 @@
 //! No I/O: a site may load its own copy with [`Kb::from_files`], reading the
 //! files itself.
 
+pub mod ctcae;
 pub mod grading;
+pub mod label;
+pub mod medications;
 pub mod pk;
 pub mod provenance;
 pub mod qol;
 pub mod recist;
+pub mod units;
 
 pub use provenance::{Source, Status};
 
@@ -46,6 +50,14 @@ pub struct Kb {
     pub recist: recist::Recist,
     /// Quality-of-life instruments and deterioration definitions (`knowledge/qol/`).
     pub qol: qol::Qol,
+    /// Laboratory tests and units (`knowledge/units.toml`).
+    pub units: units::Units,
+    /// CTCAE v5.0 lab grading and adverse-event terms (`knowledge/ctcae.toml`).
+    pub ctcae: ctcae::Ctcae,
+    /// Medication names and aliases (`knowledge/medications.toml`).
+    pub medications: medications::Medications,
+    /// Everolimus label rules: dosing, interactions, dose modifications, monitoring (`knowledge/everolimus/`).
+    pub everolimus: label::Label,
 }
 
 fn parse_toml<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T, KbError> {
@@ -108,12 +120,29 @@ impl Kb {
             message: m,
         })?;
         let qol = qol::load(&files)?;
+        let units = units::Units::load(get("units.toml")?)?;
+        let ctcae = ctcae::Ctcae::load(get("ctcae.toml")?, &units)?;
+        let medications = medications::Medications::load(get("medications.toml")?)?;
+        let everolimus = label::Label::load(
+            [
+                get(label::FILES[0])?,
+                get(label::FILES[1])?,
+                get(label::FILES[2])?,
+                get(label::FILES[3])?,
+            ],
+            &ctcae,
+            &medications,
+        )?;
         Ok(Kb {
             version,
             grading,
             pk,
             recist,
             qol,
+            units,
+            ctcae,
+            medications,
+            everolimus,
         })
     }
 
