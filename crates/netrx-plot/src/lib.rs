@@ -1,2 +1,7 @@
-//! netrx-plot
+//! netrx-plot: the shared chart crate. Every chart is a pure function from its inputs to an
+//! SVG string (hand-written SVG: no fonts, system libraries or I/O; deterministic output for
+//! golden tests). Shared helpers (escaping, ticks, scales, palette, a small document builder)
+//! live in [`svg`]; each chart has its own module.
+pub mod km;
 pub mod pk;
+pub mod svg;
