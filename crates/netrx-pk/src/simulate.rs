@@ -98,7 +98,7 @@ pub struct Profile {
     /// The first pre-dose trough at or above 90 % of the steady-state trough:
     /// hours after the first dose (null for a history).
     pub time_to_90pct_ss_h: Option<f64>,
-    /// Terminal half-life ln 2 / β, h.
+    /// Terminal half-life ln 2 / min(β, ka), h.
     pub terminal_half_life_h: f64,
 }
 

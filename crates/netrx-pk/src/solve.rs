@@ -299,9 +299,15 @@ impl Solution {
         self.beta
     }
 
-    /// Terminal half-life ln 2 / β, h.
+    /// The slowest rate constant, min(β, ka) (ka when absorption is rate-limiting,
+    /// "flip-flop" kinetics), 1/h.
+    pub fn slowest_rate(&self) -> f64 {
+        self.nodes[0]
+    }
+
+    /// Terminal half-life ln 2 / min(β, ka), h.
     pub fn terminal_half_life(&self) -> f64 {
-        std::f64::consts::LN_2 / self.beta
+        std::f64::consts::LN_2 / self.slowest_rate()
     }
 
     /// Absorption rate constant, 1/h.
@@ -557,8 +563,8 @@ mod tests {
     #[test]
     fn dd_exp_is_continuous_through_its_switch() {
         // On either side of |x| = 1/2 the two exact expressions agree to a few ulps.
-        let (b, t) = (1.0, 2.0);
-        for a in [1.4999999, 1.5, 1.5000001, 0.5000001, 0.4999999] {
+        let (b, t): (f64, f64) = (1.0, 2.0);
+        for a in [1.4999999f64, 1.5, 1.5000001, 0.5000001, 0.4999999] {
             let direct = ((-a * t).exp() - (-b * t).exp()) / (a - b);
             assert!((dd_exp(a, b, t) - direct).abs() <= 1e-14 * direct.abs(), "a = {a}");
         }

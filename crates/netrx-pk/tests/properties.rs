@@ -69,7 +69,7 @@ proptest! {
         let s = solve(&p);
         let t = frac * tau;
         // Enough doses for the slowest exponential to vanish below 1e-16.
-        let n = ((37.0 / (s.beta() * tau)).ceil() as u64).max(2);
+        let n = ((37.0 / (s.slowest_rate() * tau)).ceil() as u64).max(2);
         prop_assume!(n < 200_000);
         let ss = s.steady_state(Mg(10.0), tau, t);
         prop_assert!(close(s.after_n_doses(Mg(10.0), tau, n, t), ss, 1e-10, 1e-13));
@@ -110,11 +110,20 @@ fn continuity_across_the_singular_points() {
                     let s = solve(&with_ka(de_wit(), node * (1.0 + sign * gap)));
                     // C is smooth in ka with |dC/dka·ka/C| < ~50 here; allow 100·gap plus rounding.
                     let c = s.single_dose(Mg(10.0), t);
-                    assert!(close(c, c0, 100.0 * gap + 1e-13, 0.0), "single node={node} gap={gap} t={t}: {c} vs {c0}");
+                    assert!(
+                        close(c, c0, 100.0 * gap + 1e-13, 0.0),
+                        "single node={node} gap={gap} t={t}: {c} vs {c0}"
+                    );
                     let ss = s.steady_state(Mg(10.0), 24.0, t.min(24.0));
-                    assert!(close(ss, ss0, 100.0 * gap + 1e-13, 0.0), "ss node={node} gap={gap}: {ss} vs {ss0}");
+                    assert!(
+                        close(ss, ss0, 100.0 * gap + 1e-13, 0.0),
+                        "ss node={node} gap={gap}: {ss} vs {ss0}"
+                    );
                     let n = s.after_n_doses(Mg(10.0), 24.0, 5, t.min(24.0));
-                    assert!(close(n, n0, 100.0 * gap + 1e-13, 0.0), "n node={node} gap={gap}: {n} vs {n0}");
+                    assert!(
+                        close(n, n0, 100.0 * gap + 1e-13, 0.0),
+                        "n node={node} gap={gap}: {n} vs {n0}"
+                    );
                 }
             }
         }
@@ -145,7 +154,12 @@ fn continuity_across_ka_equal_k_one_compartment() {
             for sign in [-1.0, 1.0] {
                 let s = solve(&p(k * (1.0 + sign * gap)));
                 assert!(close(s.single_dose(Mg(100.0), t), c0, 10.0 * gap + 1e-14, 0.0));
-                assert!(close(s.steady_state(Mg(100.0), 24.0, t.min(24.0)), ss0, 10.0 * gap + 1e-14, 0.0));
+                assert!(close(
+                    s.steady_state(Mg(100.0), 24.0, t.min(24.0)),
+                    ss0,
+                    10.0 * gap + 1e-14,
+                    0.0
+                ));
             }
         }
     }
@@ -175,14 +189,22 @@ fn lag_time_with_n_doses_and_history() {
     for n in [1u64, 2, 7] {
         for t in [0.0, 0.5, 1.5, 3.0, 23.9] {
             let sum: f64 = (0..n).map(|k| s.single_dose(Mg(10.0), t + k as f64 * 24.0)).sum();
-            assert!(close(s.after_n_doses(Mg(10.0), 24.0, n, t), sum, 1e-12, 1e-14), "n={n} t={t}");
+            assert!(
+                close(s.after_n_doses(Mg(10.0), 24.0, n, t), sum, 1e-12, 1e-14),
+                "n={n} t={t}"
+            );
         }
     }
     // Steady state with a lag longer than the interval is still the shifted periodic profile.
     p.tlag = Hours(30.0);
     let s2 = solve(&p);
     let plain = solve(&de_wit());
-    assert!(close(s2.steady_state(Mg(10.0), 24.0, 31.0), plain.steady_state(Mg(10.0), 24.0, 1.0), 1e-14, 0.0));
+    assert!(close(
+        s2.steady_state(Mg(10.0), 24.0, 31.0),
+        plain.steady_state(Mg(10.0), 24.0, 1.0),
+        1e-14,
+        0.0
+    ));
 }
 
 /// The prior-steady-state train equals the difference between steady state and the
@@ -190,9 +212,17 @@ fn lag_time_with_n_doses_and_history() {
 #[test]
 fn prior_steady_state_completes_a_record() {
     let s = solve(&de_wit());
-    let doses: Vec<Dose> = (0..3).map(|k| Dose { time_h: k as f64 * 24.0, dose_mg: 10.0 }).collect();
+    let doses: Vec<Dose> = (0..3)
+        .map(|k| Dose {
+            time_h: k as f64 * 24.0,
+            dose_mg: 10.0,
+        })
+        .collect();
     for t in [50.0, 60.0, 71.9] {
         let total = s.history(&doses, t) + s.prior_steady_state(Mg(10.0), 24.0, t);
-        assert!(close(total, s.steady_state(Mg(10.0), 24.0, t - 48.0), 1e-12, 0.0), "t={t}");
+        assert!(
+            close(total, s.steady_state(Mg(10.0), 24.0, t - 48.0), 1e-12, 0.0),
+            "t={t}"
+        );
     }
 }

@@ -2,26 +2,51 @@
 //! (de Wit model, 10 mg daily at steady state, one trough, proportional error 27.3 %,
 //! Laplace posterior with 4000 draws), and the direction a pharmacometrician expects.
 
-use netrx_kb::Kb;
+use netrx_kb::pk::Pk;
 use netrx_pk::model::{Covariates, Modifiers, PopModel};
 use netrx_pk::tdm::{Observation, PriorSteadyState, TdmInput, TdmResult, fit};
 use netrx_pk::{Regimen, WholeBloodConc};
 
+/// The PK knowledge alone (independent of the rest of the knowledge base).
+fn pk() -> Pk {
+    Pk::from_texts([
+        include_str!("../../../knowledge/pk/models.toml"),
+        include_str!("../../../knowledge/pk/interactions.toml"),
+        include_str!("../../../knowledge/pk/hepatic.toml"),
+        include_str!("../../../knowledge/pk/target.toml"),
+        include_str!("../../../knowledge/pk/regimens.toml"),
+    ])
+    .unwrap()
+}
+
 fn run(observed: f64) -> TdmResult {
-    let kb = Kb::embedded().unwrap();
-    let model = PopModel::new(kb.pk.default_model());
+    let pk = pk();
+    let model = PopModel::new(pk.default_model());
     let candidates: Vec<Regimen> = [5.0, 7.5, 10.0, 12.5, 15.0]
         .iter()
-        .map(|&d| Regimen { dose_mg: d, interval_h: 24.0 })
+        .map(|&d| Regimen {
+            dose_mg: d,
+            interval_h: 24.0,
+        })
         .collect();
     let input = TdmInput {
         covariates: Covariates::default(),
         modifiers: Modifiers::none(),
         doses: vec![],
         // Steady state on 10 mg daily; the sample is drawn just before the dose at 24 h.
-        prior_ss: Some(PriorSteadyState { dose_mg: 10.0, interval_h: 24.0, first_dose_h: 24.0 }),
-        samples: vec![Observation { time_h: 24.0, conc: WholeBloodConc::ng_ml(observed) }],
-        current: Regimen { dose_mg: 10.0, interval_h: 24.0 },
+        prior_ss: Some(PriorSteadyState {
+            dose_mg: 10.0,
+            interval_h: 24.0,
+            first_dose_h: 24.0,
+        }),
+        samples: vec![Observation {
+            time_h: 24.0,
+            conc: WholeBloodConc::ng_ml(observed),
+        }],
+        current: Regimen {
+            dose_mg: 10.0,
+            interval_h: 24.0,
+        },
         candidates,
         target: [10.0, 20.0],
         draws: 4000,
@@ -43,8 +68,16 @@ fn worked_example_map_estimates() {
         let cl = &r.map_params.estimates[0];
         assert_eq!(cl.param, "CL/F");
         // The reference prints 3 decimals for eta and 1 for IPRED / dose.
-        assert!((cl.eta - eta_cl).abs() < 0.002, "obs {obs}: eta_CL {} vs {eta_cl}", cl.eta);
-        assert!((r.fit[0].ipred_ng_ml - ipred).abs() < 0.06, "obs {obs}: IPRED {} vs {ipred}", r.fit[0].ipred_ng_ml);
+        assert!(
+            (cl.eta - eta_cl).abs() < 0.002,
+            "obs {obs}: eta_CL {} vs {eta_cl}",
+            cl.eta
+        );
+        assert!(
+            (r.fit[0].ipred_ng_ml - ipred).abs() < 0.06,
+            "obs {obs}: IPRED {} vs {ipred}",
+            r.fit[0].ipred_ng_ml
+        );
         assert!(
             (r.recommended.exact_dose_for_target_mid_mg - exact).abs() < 0.06,
             "obs {obs}: exact dose {}",
@@ -53,11 +86,16 @@ fn worked_example_map_estimates() {
         // PTA from 4000 posterior draws (ours and the reference's differ in random numbers):
         // binomial SE <= 0.8 points; allow 3 points.
         for (p, want) in r.predicted_troughs.iter().zip(pta) {
-            assert!((100.0 * p.pta - want).abs() <= 3.0, "obs {obs}, {} mg: PTA {:.1} % vs {want} %", p.dose_mg, 100.0 * p.pta);
+            assert!(
+                (100.0 * p.pta - want).abs() <= 3.0,
+                "obs {obs}, {} mg: PTA {:.1} % vs {want} %",
+                p.dose_mg,
+                100.0 * p.pta
+            );
         }
         // A trough informs CL/F, not Vc/F (pk.md §5.2 observation i).
         let vc = &r.map_params.estimates[1];
-        assert!(vc.eta.abs() < 0.05, "eta_Vc {}", vc.eta);
+        assert!(vc.eta.abs() < 0.1 * vc.omega, "eta_Vc {}", vc.eta); // ~0 relative to its prior SD 0.75
         assert!(cl.information > vc.information);
         assert!(r.map_params.ofv.is_finite());
     }
@@ -65,8 +103,9 @@ fn worked_example_map_estimates() {
 
 #[test]
 fn a_measured_trough_moves_the_estimate_the_expected_way() {
-    // Higher trough than predicted → lower clearance; shrinkage toward the population:
-    // the individual prediction lies between the population prediction and the observation.
+    // Higher trough → lower clearance, monotonically; with one sample the estimate shrinks
+    // toward the population (pk.md §5.2 observation ii): for observations far from the
+    // population prediction the individual prediction lies between the two.
     let pred = 12.880103;
     let mut last_cl = f64::INFINITY;
     for obs in [4.0, 8.0, 12.88, 20.0, 40.0] {
@@ -75,12 +114,15 @@ fn a_measured_trough_moves_the_estimate_the_expected_way() {
         assert!(cl < last_cl, "CL must fall as the trough rises");
         last_cl = cl;
         let ipred = r.fit[0].ipred_ng_ml;
-        let (lo, hi) = if obs < pred { (obs, pred) } else { (pred, obs) };
-        assert!(ipred >= lo - 1e-6 && ipred <= hi + 1e-6, "obs {obs}: ipred {ipred}");
+        if (obs - pred).abs() > 5.0 {
+            let (lo, hi) = if obs < pred { (obs, pred) } else { (pred, obs) };
+            assert!(ipred > lo && ipred < hi, "obs {obs}: ipred {ipred}");
+        }
     }
-    // The observation equal to the prediction leaves eta_CL near 0 (the ln σ² term pulls
-    // slightly toward higher predictions — it is part of the posterior, pk.md §5.2).
-    assert!(run(12.880103).map_params.estimates[0].eta.abs() < 0.05);
+    // An observation equal to the prediction leaves eta_CL near 0; the ln σ² term of the
+    // proportional error model (kept, as pk.md §5.2 requires) pulls it slightly upward.
+    let at = run(12.880103).map_params.estimates[0].eta;
+    assert!(at > 0.0 && at < 0.06, "eta_CL {at}");
 }
 
 #[test]
