@@ -11,14 +11,18 @@
 //! files itself.
 
 pub mod ctcae;
+pub mod agents;
 pub mod grading;
 pub mod label;
 pub mod medications;
 pub mod pk;
+pub mod populations;
 pub mod provenance;
 pub mod qol;
 pub mod recist;
 pub mod units;
+pub mod trials;
+pub mod validate;
 
 pub use provenance::{Source, Status};
 
@@ -44,6 +48,12 @@ pub struct Kb {
     version: String,
     /// WHO/ENETS grading schemes.
     pub grading: grading::Grading,
+    /// Systemic agents and network regimens (`knowledge/agents.toml`).
+    pub agents: agents::Agents,
+    /// Primary sites and comparison populations (`knowledge/populations.toml`).
+    pub populations: populations::Populations,
+    /// The trial base (`knowledge/trials/*.toml`), validated with agents and populations.
+    pub trials: trials::Trials,
     /// Everolimus pharmacokinetics (`knowledge/pk/`).
     pub pk: pk::Pk,
     /// RECIST 1.1 criteria (`knowledge/recist.toml`).
@@ -107,6 +117,11 @@ impl Kb {
             file: "grading.toml".into(),
             message: m,
         })?;
+        let validate::Evidence {
+            agents,
+            populations,
+            trials,
+        } = validate::load_evidence(&files)?;
         let pk = pk::Pk::from_texts([
             get(pk::FILES[0])?,
             get(pk::FILES[1])?,
@@ -136,6 +151,9 @@ impl Kb {
         Ok(Kb {
             version,
             grading,
+            agents,
+            populations,
+            trials,
             pk,
             recist,
             qol,

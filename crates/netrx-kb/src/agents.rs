@@ -1,0 +1,228 @@
+//! Systemic agents and treatment regimens netrx knows (`knowledge/agents.toml`).
+//!
+//! An **agent** is one drug, procedure or strategy (`everolimus`, `octreotide_lar`,
+//! `liver_directed_therapy`, `watch_and_wait`, `placebo`). A **regimen** is a
+//! network node that is not a single agent at its standard dose: a combination
+//! (`everolimus+octreotide_lar`), a dose level that must not be merged with the
+//! standard one (`octreotide_lar_60mg`), or a sequence (SEQTOR's arms). Every trial
+//! arm names its agents (for filtering) and its node (for indirect comparisons);
+//! a node is an agent id or a regimen id.
+//!
+//! Ids are lowercase INN names in snake_case; brand names and spelling variants
+//! are aliases.
+
+use crate::provenance::Source;
+use serde::{Deserialize, Serialize};
+
+/// The agents file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Agents {
+    /// Every agent.
+    #[serde(rename = "agent")]
+    pub agents: Vec<Agent>,
+    /// Combination, dose-level and sequence nodes.
+    #[serde(rename = "regimen", default)]
+    pub regimens: Vec<Regimen>,
+}
+
+/// What kind of thing an agent is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AgentKind {
+    /// A drug or a fixed drug combination given as one regimen (e.g. capecitabine + temozolomide).
+    Drug,
+    /// A radiopharmaceutical (PRRT).
+    Radioligand,
+    /// A procedure (liver-directed therapy).
+    Procedure,
+    /// A management strategy without anticancer treatment (watch and wait).
+    Strategy,
+    /// A control without active drug (placebo).
+    Control,
+}
+
+/// One agent.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Agent {
+    /// Lowercase INN in snake_case.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    pub kind: AgentKind,
+    /// Brand names, code names and spelling variants (matched case-insensitively).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    /// Pharmacological class as the references state it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class: Option<String>,
+    /// Route of administration, where the references give it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<String>,
+    /// Dose / schedule as used in the NET trials or the label, where the references give it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regimen: Option<String>,
+    /// Label basics (approved NET indications), where the references give them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// Anything a user must know when reading trials of this agent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    pub source: Source,
+}
+
+/// A network node that is not a single agent at its standard dose.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Regimen {
+    /// Node id: agent ids joined by `+` for combinations, or a dose/sequence qualifier.
+    pub id: String,
+    pub name: String,
+    /// The agents it contains.
+    pub agents: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    pub source: Source,
+}
+
+impl Agents {
+    /// An agent by id.
+    pub fn agent(&self, id: &str) -> Option<&Agent> {
+        self.agents.iter().find(|a| a.id == id)
+    }
+
+    /// A regimen by id.
+    pub fn regimen(&self, id: &str) -> Option<&Regimen> {
+        self.regimens.iter().find(|r| r.id == id)
+    }
+
+    /// Whether `id` is a valid network node (an agent or a regimen).
+    pub fn is_node(&self, id: &str) -> bool {
+        self.agent(id).is_some() || self.regimen(id).is_some()
+    }
+
+    /// The display name of a node (agent or regimen); the id itself if unknown.
+    pub fn node_name<'a>(&'a self, id: &'a str) -> &'a str {
+        if let Some(a) = self.agent(id) {
+            &a.name
+        } else if let Some(r) = self.regimen(id) {
+            &r.name
+        } else {
+            id
+        }
+    }
+
+    /// The agents a node contains.
+    pub fn node_agents<'a>(&'a self, id: &'a str) -> Vec<&'a str> {
+        match self.regimen(id) {
+            Some(r) => r.agents.iter().map(String::as_str).collect(),
+            None => vec![id],
+        }
+    }
+
+    /// Resolve an agent id or alias (case-insensitive; `-` and spaces read as `_`).
+    pub fn resolve_agent(&self, s: &str) -> Option<&Agent> {
+        let k = normalise(s);
+        self.agents
+            .iter()
+            .find(|a| a.id == k || a.aliases.iter().any(|x| normalise(x) == k))
+    }
+
+    /// Resolve a node: an agent (id or alias) or a regimen (id or alias).
+    pub fn resolve_node(&self, s: &str) -> Option<&str> {
+        if let Some(a) = self.resolve_agent(s) {
+            return Some(&a.id);
+        }
+        let k = normalise(s);
+        self.regimens
+            .iter()
+            .find(|r| r.id == k || r.aliases.iter().any(|x| normalise(x) == k))
+            .map(|r| r.id.as_str())
+    }
+
+    /// Every agent id, in file order.
+    pub fn agent_ids(&self) -> Vec<&str> {
+        self.agents.iter().map(|a| a.id.as_str()).collect()
+    }
+
+    /// Every node id: agents then regimens.
+    pub fn node_ids(&self) -> Vec<&str> {
+        self.agents
+            .iter()
+            .map(|a| a.id.as_str())
+            .chain(self.regimens.iter().map(|r| r.id.as_str()))
+            .collect()
+    }
+
+    /// Internal consistency (ids unique and well-formed, regimen agents exist).
+    pub(crate) fn check(&self) -> Vec<String> {
+        let mut errs = Vec::new();
+        let mut seen = std::collections::BTreeSet::new();
+        for a in &self.agents {
+            if !is_snake_id(&a.id) {
+                errs.push(format!("agent id {:?} is not lowercase snake_case", a.id));
+            }
+            if !seen.insert(a.id.clone()) {
+                errs.push(format!("agent id {:?} is defined twice", a.id));
+            }
+        }
+        let mut aliases = std::collections::BTreeMap::new();
+        for a in &self.agents {
+            for x in &a.aliases {
+                let k = normalise(x);
+                if self.agents.iter().any(|b| b.id == k && b.id != a.id) {
+                    errs.push(format!("alias {x:?} of {} is another agent's id", a.id));
+                }
+                if let Some(prev) = aliases.insert(k, a.id.clone())
+                    && prev != a.id
+                {
+                    errs.push(format!("alias {x:?} is used by both {prev} and {}", a.id));
+                }
+            }
+        }
+        for r in &self.regimens {
+            if !seen.insert(r.id.clone()) {
+                errs.push(format!(
+                    "regimen id {:?} is defined twice or clashes with an agent",
+                    r.id
+                ));
+            }
+            if r.id.chars().any(|c| c.is_ascii_uppercase() || c.is_whitespace()) {
+                errs.push(format!("regimen id {:?} must be lowercase without spaces", r.id));
+            }
+            if r.agents.is_empty() {
+                errs.push(format!("regimen {} lists no agents", r.id));
+            }
+            for ag in &r.agents {
+                if self.agent(ag).is_none() {
+                    errs.push(format!("regimen {} names unknown agent {ag:?}", r.id));
+                }
+            }
+            for x in &r.aliases {
+                if aliases.contains_key(&normalise(x)) {
+                    errs.push(format!("alias {x:?} of regimen {} is also an agent alias", r.id));
+                }
+            }
+        }
+        errs
+    }
+}
+
+/// Lowercase, with `-` and spaces read as `_`.
+pub fn normalise(s: &str) -> String {
+    s.trim()
+        .to_lowercase()
+        .chars()
+        .map(|c| if c == '-' || c == ' ' { '_' } else { c })
+        .collect()
+}
+
+pub(crate) fn is_snake_id(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
