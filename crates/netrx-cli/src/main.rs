@@ -37,12 +37,18 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     Grade(cmd::grade::Args),
+    Km(cmd::km::Args),
+    Logrank(cmd::logrank::Args),
+    Cutpoint(cmd::cutpoint::Args),
     Schema(cmd::schema::Args),
 }
 
 fn run(cli: Cli) -> error::CliResult {
     match cli.command {
         Command::Grade(a) => cmd::grade::run(a),
+        Command::Km(a) => cmd::km::run(a),
+        Command::Logrank(a) => cmd::logrank::run(a),
+        Command::Cutpoint(a) => cmd::cutpoint::run(a),
         Command::Schema(a) => cmd::schema::run(a),
     }
 }

@@ -194,7 +194,7 @@ pub fn km_svg(p: &KmPlot) -> String {
             doc.line((xs.r0, y), (xs.r1, y), GRID, 1.0, "");
         }
         doc.line((xs.r0 - 5.0, y), (xs.r0, y), INK, 1.0, "");
-        doc.text((xs.r0 - 8.0, y + 4.0), "end", 12.0, INK, &fmt_num(v), "");
+        doc.text((xs.r0 - 8.0, y + 4.0), "end", 12.0, INK, &format!("{v:.2}"), "");
     }
     doc.line((xs.r0, ys.r0), (xs.r0, ys.r1), INK, 1.2, "");
     let ymid = (ys.r0 + ys.r1) / 2.0;
@@ -261,11 +261,11 @@ pub fn km_svg(p: &KmPlot) -> String {
         .series
         .iter()
         .map(|s| text_width(s.label, 12.0))
-        .fold(text_width(p.band_label, 11.0), f64::max)
+        .fold(text_width(&format!("shaded: {}", p.band_label), 11.0), f64::max)
         + 44.0;
     let lx = xs.r1 - lw - 6.0;
     let mut ly = ys.r1 + 8.0;
-    let lh = 18.0 * ng as f64 + if p.conf_band { 16.0 } else { 4.0 } + 8.0;
+    let lh = 18.0 * ng as f64 + if p.conf_band { 34.0 } else { 20.0 } + 6.0;
     doc.raw(&format!(
         r##"<rect x="{}" y="{}" width="{}" height="{}" fill="#FFFFFF" fill-opacity="0.85" stroke="{GRID}" class="legend"/>"##,
         c(lx),
@@ -285,10 +285,12 @@ pub fn km_svg(p: &KmPlot) -> String {
             "start",
             11.0,
             "#555555",
-            &format!("shaded: {}; | censored", p.band_label),
+            &format!("shaded: {}", p.band_label),
             "",
         );
+        ly += 16.0;
     }
+    doc.text((lx + 8.0, ly), "start", 11.0, "#555555", "| censored", "");
     if let Some(a) = p.annotation {
         doc.text((xs.r0 + 10.0, ys.r0 - 12.0), "start", 12.0, INK, a, "");
     }

@@ -98,9 +98,9 @@ impl Scale {
     }
 }
 
-/// Rough width of a string in pixels at a font size (sans-serif average ≈ 0.56 em per character).
+/// Rough width of a string in pixels at a font size (sans-serif average ≈ 0.6 em per character).
 pub fn text_width(s: &str, size: f64) -> f64 {
-    s.chars().count() as f64 * size * 0.56
+    s.chars().count() as f64 * size * 0.6
 }
 
 /// A minimal SVG document builder.

@@ -3,3 +3,6 @@
 
 pub mod grade;
 pub mod schema;
+pub mod km;
+pub mod logrank;
+pub mod cutpoint;
