@@ -19,6 +19,7 @@ pub mod cox;
 pub mod cutpoint;
 pub mod data;
 pub mod dist;
+pub mod indirect;
 pub mod km;
 pub mod linalg;
 pub mod logrank;
