@@ -12,6 +12,9 @@
 
 pub mod ctcae;
 pub mod agents;
+pub mod cautions;
+pub mod guidelines;
+pub mod indications;
 pub mod grading;
 pub mod label;
 pub mod medications;
@@ -54,6 +57,12 @@ pub struct Kb {
     pub populations: populations::Populations,
     /// The trial base (`knowledge/trials/*.toml`), validated with agents and populations.
     pub trials: trials::Trials,
+    /// Guideline positions as rules (`knowledge/guidelines/`).
+    pub guidelines: guidelines::Guidelines,
+    /// Label indications per agent and region (`knowledge/indications.toml`).
+    pub indications: indications::Indications,
+    /// Patient-specific cautions (`knowledge/cautions.toml`).
+    pub cautions: cautions::Cautions,
     /// Everolimus pharmacokinetics (`knowledge/pk/`).
     pub pk: pk::Pk,
     /// RECIST 1.1 criteria (`knowledge/recist.toml`).
@@ -122,6 +131,15 @@ impl Kb {
             populations,
             trials,
         } = validate::load_evidence(&files)?;
+        let (guidelines, indications, cautions) = {
+            let ids = agents.agent_ids().into_iter().map(String::from).collect();
+            let sites = populations.site_ids().into_iter().map(String::from).collect();
+            let pops = populations.ids().into_iter().map(String::from).collect();
+            let g = guidelines::load(&files, &ids, &sites, &pops)?;
+            let i = indications::load(&files, &ids, &g)?;
+            let c = cautions::load(&files, &ids, &g)?;
+            (g, i, c)
+        };
         let pk = pk::Pk::from_texts([
             get(pk::FILES[0])?,
             get(pk::FILES[1])?,
@@ -154,6 +172,9 @@ impl Kb {
             agents,
             populations,
             trials,
+            guidelines,
+            indications,
+            cautions,
             pk,
             recist,
             qol,
