@@ -37,6 +37,9 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     Grade(cmd::grade::Args),
+    Dose(cmd::dose::Args),
+    Ctcae(cmd::ctcae::Args),
+    Tox(cmd::tox::Args),
     Km(cmd::km::Args),
     Logrank(cmd::logrank::Args),
     Cutpoint(cmd::cutpoint::Args),
@@ -46,6 +49,9 @@ enum Command {
 fn run(cli: Cli) -> error::CliResult {
     match cli.command {
         Command::Grade(a) => cmd::grade::run(a),
+        Command::Dose(a) => cmd::dose::run(a),
+        Command::Ctcae(a) => cmd::ctcae::run(a),
+        Command::Tox(a) => cmd::tox::run(a),
         Command::Km(a) => cmd::km::run(a),
         Command::Logrank(a) => cmd::logrank::run(a),
         Command::Cutpoint(a) => cmd::cutpoint::run(a),

@@ -67,11 +67,21 @@ pub enum Capability {
     Recist,
     /// Quality-of-life scores and deterioration (`netrx qol`).
     Qol,
+    /// Everolimus dose from the label's rules (`netrx dose`).
+    Dose,
+    /// Everolimus toxicity course and current action (`netrx tox`).
+    Tox,
 }
 
 impl Capability {
     /// Every capability that exists.
-    pub const ALL: &'static [Capability] = &[Capability::Grade, Capability::Recist, Capability::Qol];
+    pub const ALL: &'static [Capability] = &[
+        Capability::Grade,
+        Capability::Recist,
+        Capability::Qol,
+        Capability::Dose,
+        Capability::Tox,
+    ];
 
     /// The id: URL segment and CLI subcommand.
     pub fn id(self) -> &'static str {
@@ -79,6 +89,8 @@ impl Capability {
             Capability::Grade => "grade",
             Capability::Recist => "recist",
             Capability::Qol => "qol",
+            Capability::Dose => "dose",
+            Capability::Tox => "tox",
         }
     }
 
@@ -100,5 +112,7 @@ pub fn evaluate(cap: Capability, case: &Case, kb: &Kb, opts: &Options) -> Result
             crate::recist::assess(case, kb, &crate::recist::RecistOptions::default()).map(|r| to_value(&r))
         }
         Capability::Qol => crate::qol::analyse(case, kb, &crate::qol::QolOptions::default()).map(|r| to_value(&r)),
+        Capability::Dose => crate::dose::advise(case, kb, opts.region).map(|r| to_value(&r)),
+        Capability::Tox => crate::tox::replay(case, kb, opts.region).map(|r| to_value(&r)),
     }
 }

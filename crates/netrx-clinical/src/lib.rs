@@ -3,9 +3,14 @@
 //! value that front ends print as text or JSON; nothing here does I/O.
 
 pub mod capability;
+pub mod ctcae;
+pub mod dose;
 pub mod grade;
+pub mod meds;
 pub mod qol;
 pub mod recist;
+pub mod tox;
+pub mod units;
 
 use netrx_case::{Case, InputError};
 use netrx_kb::Kb;
@@ -24,5 +29,6 @@ pub fn load_case(text: &str, kb: &Kb) -> Result<Case, InputError> {
 pub fn check_case(case: &Case, kb: &Kb) -> Result<(), InputError> {
     recist::check_visits(&case.visits, &kb.recist)?;
     qol::check_assessments(&case.qol, &kb.qol)?;
+    ctcae::check_labs_and_events(case, kb)?;
     Ok(())
 }

@@ -1,8 +1,11 @@
 //! One module per subcommand. Each defines `Args` (clap) and `run(Args)`, and
 //! does nothing but read inputs, call the library, and print.
 
+pub mod ctcae;
+pub mod dose;
 pub mod grade;
 pub mod schema;
+pub mod tox;
 pub mod km;
 pub mod logrank;
 pub mod cutpoint;
