@@ -3,6 +3,7 @@
 //! value that front ends print as text or JSON; nothing here does I/O.
 
 pub mod capability;
+pub mod compare;
 pub mod ctcae;
 pub mod dose;
 pub mod grade;

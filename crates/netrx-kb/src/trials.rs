@@ -124,7 +124,7 @@ pub struct Design {
 }
 
 /// Design type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DesignKind {
     /// Randomised, with a formal between-arm comparison.
@@ -162,7 +162,7 @@ impl DesignKind {
 }
 
 /// Blinding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Blinding {
     DoubleBlind,
@@ -181,7 +181,7 @@ impl Blinding {
 }
 
 /// Whether and why the trial stopped before its planned end.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StoppedEarly {
     No,
@@ -210,7 +210,7 @@ pub struct Crossover {
 }
 
 /// Crossover policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CrossoverPolicy {
     /// Allowed at progression within the protocol.
@@ -281,7 +281,7 @@ pub struct SiteShare {
 }
 
 /// Hormonal functionality of the enrolled tumours.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Functional {
     Functional,
@@ -302,7 +302,7 @@ impl Functional {
 }
 
 /// Progression at entry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Progression {
     /// Documented progression required.
@@ -323,7 +323,7 @@ impl Progression {
 }
 
 /// Prior systemic therapy at entry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PriorTherapy {
     /// Treatment-naive (or newly diagnosed).
@@ -347,7 +347,7 @@ impl PriorTherapy {
 }
 
 /// Somatostatin-analogue background of the control arm.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SsaBackground {
     /// No SSA background.
@@ -401,7 +401,7 @@ pub struct Cohort {
 }
 
 /// What a cohort is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CohortKind {
     /// Separately randomised and powered cohort (CABINET pNET / epNET).
@@ -487,7 +487,7 @@ impl Endpoint {
 }
 
 /// Who assessed progression.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Assessment {
     /// Local investigator.
@@ -506,7 +506,7 @@ impl Assessment {
 }
 
 /// What kind of analysis a result is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AnalysisKind {
     /// The protocol's primary analysis of the primary endpoint.
@@ -741,7 +741,7 @@ fn ninety_five() -> f64 {
 }
 
 /// Effect measures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Measure {
     /// Hazard ratio.
@@ -789,7 +789,7 @@ fn eq() -> String {
 }
 
 /// Sidedness of a p-value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Sidedness {
     One,
@@ -929,7 +929,7 @@ pub struct ReviewRow {
 }
 
 /// How a review figure compares with the primary paper.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// The paper has the same figures.
