@@ -37,6 +37,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     Grade(cmd::grade::Args),
+    Pk(cmd::pk::Args),
     Dose(cmd::dose::Args),
     Ctcae(cmd::ctcae::Args),
     Tox(cmd::tox::Args),
@@ -49,6 +50,7 @@ enum Command {
 fn run(cli: Cli) -> error::CliResult {
     match cli.command {
         Command::Grade(a) => cmd::grade::run(a),
+        Command::Pk(a) => cmd::pk::run(a),
         Command::Dose(a) => cmd::dose::run(a),
         Command::Ctcae(a) => cmd::ctcae::run(a),
         Command::Tox(a) => cmd::tox::run(a),

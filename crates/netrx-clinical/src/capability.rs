@@ -71,6 +71,8 @@ pub enum Capability {
     Dose,
     /// Everolimus toxicity course and current action (`netrx tox`).
     Tox,
+    /// Trough-guided everolimus individualisation (`netrx pk tdm`).
+    Pk,
 }
 
 impl Capability {
@@ -81,6 +83,7 @@ impl Capability {
         Capability::Qol,
         Capability::Dose,
         Capability::Tox,
+        Capability::Pk,
     ];
 
     /// The id: URL segment and CLI subcommand.
@@ -91,6 +94,7 @@ impl Capability {
             Capability::Qol => "qol",
             Capability::Dose => "dose",
             Capability::Tox => "tox",
+            Capability::Pk => "pk",
         }
     }
 
@@ -113,6 +117,13 @@ pub fn evaluate(cap: Capability, case: &Case, kb: &Kb, opts: &Options) -> Result
         }
         Capability::Qol => crate::qol::analyse(case, kb, &crate::qol::QolOptions::default()).map(|r| to_value(&r)),
         Capability::Dose => crate::dose::advise(case, kb, opts.region).map(|r| to_value(&r)),
+        Capability::Pk => {
+            let o = crate::tdm::TdmOptions {
+                region: opts.region,
+                ..Default::default()
+            };
+            crate::tdm::tdm(case, kb, &o).map(|r| to_value(&r))
+        }
         Capability::Tox => crate::tox::replay(case, kb, opts.region).map(|r| to_value(&r)),
     }
 }

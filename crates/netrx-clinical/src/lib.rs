@@ -10,6 +10,7 @@ pub mod grade;
 pub mod meds;
 pub mod qol;
 pub mod recist;
+pub mod tdm;
 pub mod tox;
 pub mod units;
 
@@ -30,6 +31,7 @@ pub fn load_case(text: &str, kb: &Kb) -> Result<Case, InputError> {
 pub fn check_case(case: &Case, kb: &Kb) -> Result<(), InputError> {
     recist::check_visits(&case.visits, &kb.recist)?;
     qol::check_assessments(&case.qol, &kb.qol)?;
+    tdm::check_everolimus_times(case)?;
     ctcae::check_labs_and_events(case, kb)?;
     Ok(())
 }

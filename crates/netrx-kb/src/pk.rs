@@ -331,7 +331,13 @@ impl Pk {
                     model.id
                 )));
             }
-            let params = [Some(&model.cl), Some(&model.v1), model.q.as_ref(), model.v2.as_ref(), Some(&model.ka)];
+            let params = [
+                Some(&model.cl),
+                Some(&model.v1),
+                model.q.as_ref(),
+                model.v2.as_ref(),
+                Some(&model.ka),
+            ];
             for p in params.into_iter().flatten() {
                 let ok = p.value.is_finite()
                     && p.value > 0.0
@@ -364,7 +370,7 @@ impl Pk {
         }
         for i in &self.interactions {
             let ok_id = !i.id.is_empty() && i.id.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
-            if !ok_id || !(i.auc_ratio.is_finite() && i.auc_ratio > 0.0) {
+            if !(ok_id && i.auc_ratio.is_finite() && i.auc_ratio > 0.0) {
                 return Err(("pk/interactions.toml", format!("invalid entry {}", i.id)));
             }
         }

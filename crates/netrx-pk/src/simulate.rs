@@ -25,7 +25,7 @@ impl Regimen {
         if !(dose_mg.is_finite() && dose_mg > 0.0 && dose_mg <= 1000.0) {
             return Err(InputError::invalid(field, dose_mg, "a dose in mg, > 0 and <= 1000"));
         }
-        if !(interval_h.is_finite() && interval_h >= 1.0 && interval_h <= 24.0 * 28.0) {
+        if !(interval_h.is_finite() && (1.0..=24.0 * 28.0).contains(&interval_h)) {
             return Err(InputError::invalid(field, interval_h, "an interval in hours, 1 to 672"));
         }
         Ok(Regimen { dose_mg, interval_h })

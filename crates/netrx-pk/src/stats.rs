@@ -158,8 +158,8 @@ pub fn spd_inverse(a: &[Vec<f64>]) -> Option<Vec<Vec<f64>>> {
             let s: f64 = (i + 1..n).map(|k| l[k][i] * x[k]).sum();
             x[i] = (y[i] - s) / l[i][i];
         }
-        for i in 0..n {
-            inv[i][col] = x[i];
+        for (row, xi) in inv.iter_mut().zip(&x) {
+            row[col] = *xi;
         }
     }
     Some(inv)

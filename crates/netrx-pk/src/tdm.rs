@@ -278,7 +278,8 @@ pub fn fit(model: &PopModel, input: &TdmInput) -> Result<TdmResult, InputError> 
         .solution(&zero)
         .ok_or_else(|| InputError::new("patient", "the typical parameters are not valid for this patient"))?;
     for (i, s) in input.samples.iter().enumerate() {
-        if !(prob.predict(&sol0, s.time_h) > 1e-9) {
+        let c0 = prob.predict(&sol0, s.time_h);
+        if c0.is_nan() || c0 <= 1e-9 {
             return Err(InputError::invalid(
                 format!("everolimus.samples[{i}].datetime"),
                 format!("a sample {:.1} h on the dose clock", s.time_h),

@@ -872,8 +872,9 @@ pub fn fit(data: &CoxData<'_>, opt: &CoxOptions) -> Result<CoxFit, ModelError> {
         }
         iter = it;
         if !converged {
-            // Ran out of iterations: report the last good β, with its score and information.
-            iter = opt.iter_max;
+            // Ran out of iterations: report the last good β, with its score and information
+            // (R reports iter.max + 1 iterations in this case).
+            iter = opt.iter_max + 1;
             ll_best = prep.iterate(&beta, efron, &mut u, &mut imat);
             final_chol = Ldl::new(&imat, p, opt.toler_chol);
             warnings.push("Ran out of iterations and did not converge".to_string());

@@ -4,6 +4,7 @@
 pub mod ctcae;
 pub mod dose;
 pub mod grade;
+pub mod pk;
 pub mod schema;
 pub mod tox;
 pub mod km;
