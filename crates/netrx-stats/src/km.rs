@@ -162,7 +162,7 @@ pub struct SummaryRow {
 
 /// Key of a non-negative finite time whose bit pattern sorts as the number.
 #[inline]
-fn time_key(t: f64) -> u64 {
+pub(crate) fn time_key(t: f64) -> u64 {
     (t + 0.0).to_bits() // + 0.0 turns −0 into +0
 }
 
@@ -238,6 +238,46 @@ pub(crate) fn check_input(time: &[f64], event: &[bool], codes: Option<&[u32]>) -
     Ok(())
 }
 
+/// R's `aeqSurv()` applied in place to sorted time keys ([`time_key`] of non-negative times):
+/// consecutive distinct values whose gap is ≤ √ε absolutely, or relative to the mean of the
+/// absolute distinct values, are replaced by the first value of their run.
+pub(crate) fn timefix_sorted_keys(keys: &mut [u64]) {
+    let tol = TIME_TOLERANCE;
+    let (mut sum, mut m) = (0.0, 0usize);
+    let mut prev = u64::MAX;
+    for &k in keys.iter() {
+        if k != prev {
+            sum += f64::from_bits(k);
+            m += 1;
+            prev = k;
+        }
+    }
+    if m < 2 {
+        return;
+    }
+    let mean_abs = sum / m as f64;
+    let mut prev_val = f64::NAN;
+    let mut cut = 0u64;
+    let mut last_raw = u64::MAX;
+    for k in keys.iter_mut() {
+        if *k == last_raw {
+            *k = cut;
+            continue;
+        }
+        let v = f64::from_bits(*k);
+        last_raw = *k;
+        let merged = !prev_val.is_nan() && {
+            let dy = v - prev_val;
+            dy <= tol || dy / mean_abs <= tol
+        };
+        prev_val = v;
+        if !merged {
+            cut = *k;
+        }
+        *k = cut;
+    }
+}
+
 /// Sorted distinct times with, per distinct time and group, the event and censoring counts.
 pub(crate) struct Tabulated {
     /// Distinct (merged) times per group, with (d, c) counts.
@@ -268,38 +308,14 @@ pub(crate) fn tabulate(
     };
     radix_sort(&mut keys, &mut vals);
 
-    // Near-tie merging: the representative (cut) for each distinct value.
-    let tol = TIME_TOLERANCE;
-    let mean_abs = if timefix {
-        let (mut s, mut m) = (0.0, 0usize);
-        let mut prev = u64::MAX;
-        for &k in &keys {
-            if k != prev {
-                s += f64::from_bits(k);
-                m += 1;
-                prev = k;
-            }
-        }
-        s / m as f64
-    } else {
-        0.0
-    };
-
+    if timefix {
+        timefix_sorted_keys(&mut keys);
+    }
     let mut per_group = vec![GroupTable::default(); ngroups.max(1)];
     let mut i = 0;
-    let mut cut = f64::NAN;
-    let mut prev_val = f64::NAN;
     while i < n {
         let k = keys[i];
-        let v = f64::from_bits(k);
-        let t = if timefix && !prev_val.is_nan() {
-            let dy = v - prev_val;
-            if dy <= tol || dy / mean_abs <= tol { cut } else { v }
-        } else {
-            v
-        };
-        cut = t;
-        prev_val = v;
+        let t = f64::from_bits(k);
         while i < n && keys[i] == k {
             let p = vals[i];
             let g = (p >> 1) as usize;

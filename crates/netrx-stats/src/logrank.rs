@@ -15,7 +15,7 @@
 //! Two sorts in total, then one linear pass per stratum.
 
 use crate::dist;
-use crate::km::{TIME_TOLERANCE, check_input, radix_sort};
+use crate::km::{TIME_TOLERANCE, check_input, radix_sort, time_key, timefix_sorted_keys};
 use netrx_case::InputError;
 use serde::Serialize;
 
@@ -73,12 +73,16 @@ pub struct Survdiff {
     pub nstrata: usize,
 }
 
-/// R's `aeqSurv()` on a vector of times: near-tied values replaced by the smallest value of their
-/// run. Returns `None` when nothing changes.
+/// R's `aeqSurv()` on a vector of (finite, non-negative) times: near-tied values replaced by the
+/// smallest value of their run. Returns `None` when nothing changes.
 pub fn aeq_times(time: &[f64]) -> Option<Vec<f64>> {
-    let mut u: Vec<f64> = time.to_vec();
-    u.sort_by(f64::total_cmp);
-    u.dedup();
+    // sorted distinct values (radix sort on the bit patterns of the non-negative times)
+    let mut keys: Vec<u64> = time.iter().map(|&t| (t + 0.0).to_bits()).collect();
+    let mut dummy = vec![0u32; keys.len()];
+    radix_sort(&mut keys, &mut dummy);
+    drop(dummy);
+    keys.dedup();
+    let u: Vec<f64> = keys.into_iter().map(f64::from_bits).collect();
     if u.len() < 2 {
         return None;
     }
@@ -164,41 +168,73 @@ pub fn survdiff(
         remap[old] = new as u32;
     }
 
-    let fixed;
-    let time = if opts.timefix {
-        fixed = aeq_times(time);
-        fixed.as_deref().unwrap_or(time)
-    } else {
-        time
-    };
-
-    // order by (stratum, time): sort each stratum separately
-    let strata_codes: Vec<u32> = match strata {
-        Some(s) => {
-            let mut levels: Vec<u32> = s.to_vec();
-            levels.sort_unstable();
-            levels.dedup();
-            s.iter().map(|v| levels.binary_search(v).unwrap_or(0) as u32).collect()
-        }
-        None => vec![0; time.len()],
-    };
-    let nstrata = strata_codes.iter().max().map_or(1, |&m| m as usize + 1);
-    let mut members: Vec<Vec<usize>> = vec![Vec::new(); nstrata];
-    for (i, &s) in strata_codes.iter().enumerate() {
-        members[s as usize].push(i);
+    // stratum codes 0..nstrata
+    let strata_codes: Option<Vec<u32>> = strata.map(|s| {
+        let mut levels: Vec<u32> = s.to_vec();
+        levels.sort_unstable();
+        levels.dedup();
+        s.iter().map(|v| levels.binary_search(v).unwrap_or(0) as u32).collect()
+    });
+    let nstrata = strata_codes
+        .as_ref()
+        .and_then(|c| c.iter().max())
+        .map_or(1, |&m| m as usize + 1);
+    // one sort of (time; stratum, group, event) packed into a u32 payload
+    let gbits = usize::BITS - (k - 1).leading_zeros();
+    let sbits = usize::BITS - nstrata.saturating_sub(1).leading_zeros();
+    if gbits + sbits + 1 > 32 {
+        return Err(InputError::invalid(
+            "group",
+            format!("{k} groups × {nstrata} strata"),
+            "fewer groups × strata combinations (at most 2^31)",
+        ));
     }
-
+    let mut keys: Vec<u64> = time.iter().map(|&t| time_key(t)).collect();
+    let mut vals: Vec<u32> = (0..time.len())
+        .map(|i| {
+            let s = strata_codes.as_ref().map_or(0, |c| c[i]);
+            (s << (gbits + 1)) | (remap[codes[i] as usize] << 1) | event[i] as u32
+        })
+        .collect();
+    radix_sort(&mut keys, &mut vals);
+    if opts.timefix {
+        timefix_sorted_keys(&mut keys);
+    }
+    let gmask = (1u32 << gbits) - 1;
     let mut obs = vec![0.0; k];
     let mut exp = vec![0.0; k];
     let mut var = vec![0.0; k * k];
-    for idx in members.iter().filter(|m| !m.is_empty()) {
-        let mut keys: Vec<u64> = idx.iter().map(|&i| (time[i] + 0.0).to_bits()).collect();
-        let mut vals: Vec<u32> = idx
-            .iter()
-            .map(|&i| (remap[codes[i] as usize] << 1) | event[i] as u32)
-            .collect();
-        radix_sort(&mut keys, &mut vals);
-        stratum_pass(&keys, &vals, k, opts.rho, &mut obs, &mut exp, &mut var);
+    let mut present = 0;
+    if nstrata == 1 {
+        stratum_pass(&keys, &vals, k, gmask, opts.rho, &mut obs, &mut exp, &mut var);
+        present = 1;
+    } else {
+        // stable counting sort by stratum keeps each stratum in time order
+        let mut start = vec![0usize; nstrata + 1];
+        for &v in &vals {
+            start[(v >> (gbits + 1)) as usize + 1] += 1;
+        }
+        for s in 0..nstrata {
+            start[s + 1] += start[s];
+        }
+        let mut pos = start.clone();
+        let mut k2 = vec![0u64; keys.len()];
+        let mut v2 = vec![0u32; vals.len()];
+        for (&kk, &v) in keys.iter().zip(&vals) {
+            let s = (v >> (gbits + 1)) as usize;
+            k2[pos[s]] = kk;
+            v2[pos[s]] = v;
+            pos[s] += 1;
+        }
+        drop(keys);
+        drop(vals);
+        for s in 0..nstrata {
+            let (a, b) = (start[s], start[s + 1]);
+            if b > a {
+                present += 1;
+                stratum_pass(&k2[a..b], &v2[a..b], k, gmask, opts.rho, &mut obs, &mut exp, &mut var);
+            }
+        }
     }
 
     let n_per: Vec<usize> = used.iter().map(|&u| count[u]).collect();
@@ -244,16 +280,26 @@ pub fn survdiff(
         df,
         p,
         rho: opts.rho,
-        nstrata: members.iter().filter(|m| !m.is_empty()).count(),
+        nstrata: present,
     })
 }
 
 /// One stratum, keys sorted by time: accumulate O, E, V.
-fn stratum_pass(keys: &[u64], vals: &[u32], k: usize, rho: f64, obs: &mut [f64], exp: &mut [f64], var: &mut [f64]) {
+#[allow(clippy::too_many_arguments)]
+fn stratum_pass(
+    keys: &[u64],
+    vals: &[u32],
+    k: usize,
+    gmask: u32,
+    rho: f64,
+    obs: &mut [f64],
+    exp: &mut [f64],
+    var: &mut [f64],
+) {
     let n = keys.len();
     let mut risk = vec![0.0f64; k];
     for &v in vals {
-        risk[(v >> 1) as usize] += 1.0;
+        risk[((v >> 1) & gmask) as usize] += 1.0;
     }
     let mut d = vec![0.0f64; k];
     let mut c = vec![0.0f64; k];
@@ -266,7 +312,7 @@ fn stratum_pass(keys: &[u64], vals: &[u32], k: usize, rho: f64, obs: &mut [f64],
         let start = i;
         while i < n && keys[i] == key {
             let v = vals[i];
-            let g = (v >> 1) as usize;
+            let g = ((v >> 1) & gmask) as usize;
             if v & 1 == 1 {
                 d[g] += 1.0;
                 deaths += 1.0;
