@@ -45,6 +45,8 @@ enum Command {
     Logrank(cmd::logrank::Args),
     Cutpoint(cmd::cutpoint::Args),
     Schema(cmd::schema::Args),
+    Cox(cmd::cox::Args),
+    Survreg(cmd::survreg::Args),
 }
 
 fn run(cli: Cli) -> error::CliResult {
@@ -58,6 +60,8 @@ fn run(cli: Cli) -> error::CliResult {
         Command::Logrank(a) => cmd::logrank::run(a),
         Command::Cutpoint(a) => cmd::cutpoint::run(a),
         Command::Schema(a) => cmd::schema::run(a),
+        Command::Cox(a) => cmd::cox::run(a),
+        Command::Survreg(a) => cmd::survreg::run(a),
     }
 }
 

@@ -1,11 +1,13 @@
 //! One module per subcommand. Each defines `Args` (clap) and `run(Args)`, and
 //! does nothing but read inputs, call the library, and print.
 
+pub mod cox;
 pub mod ctcae;
 pub mod dose;
 pub mod grade;
 pub mod pk;
 pub mod schema;
+pub mod survreg;
 pub mod tox;
 pub mod km;
 pub mod logrank;
