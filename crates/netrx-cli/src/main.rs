@@ -45,6 +45,11 @@ enum Command {
     Logrank(cmd::logrank::Args),
     Cutpoint(cmd::cutpoint::Args),
     Schema(cmd::schema::Args),
+    Serve(cmd::serve::Args),
+    User(cmd::user::Args),
+    Audit(cmd::audit::Args),
+    Backup(cmd::backup::Args),
+    Restore(cmd::restore::Args),
     Cox(cmd::cox::Args),
     Survreg(cmd::survreg::Args),
 }
@@ -60,6 +65,11 @@ fn run(cli: Cli) -> error::CliResult {
         Command::Logrank(a) => cmd::logrank::run(a),
         Command::Cutpoint(a) => cmd::cutpoint::run(a),
         Command::Schema(a) => cmd::schema::run(a),
+        Command::Serve(a) => cmd::serve::run(a),
+        Command::User(a) => cmd::user::run(a),
+        Command::Audit(a) => cmd::audit::run(a),
+        Command::Backup(a) => cmd::backup::run(a),
+        Command::Restore(a) => cmd::restore::run(a),
         Command::Cox(a) => cmd::cox::run(a),
         Command::Survreg(a) => cmd::survreg::run(a),
     }

@@ -16,12 +16,13 @@ pub mod auth;
 pub mod backup;
 pub mod cases;
 pub mod integrity;
+pub mod lock;
 pub mod migrate;
 pub mod time;
 pub mod users;
 mod writer;
 
-pub use rusqlite::{Connection, OptionalExtension};
+pub use rusqlite::{Connection, Error as SqliteError, OptionalExtension, TransactionBehavior};
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -69,14 +70,15 @@ pub fn connect(path: &Path) -> Result<Connection> {
 /// Open (creating if needed) and migrate a database, then make sure its
 /// per-database secrets exist. Used by every command that takes `--db`.
 pub fn open_and_migrate(path: &Path) -> Result<Connection> {
-    if let Some(dir) = path.parent() {
-        if !dir.as_os_str().is_empty() && !dir.exists() {
-            return Err(StoreError::Io(format!(
-                "{}: the directory {} does not exist",
-                path.display(),
-                dir.display()
-            )));
-        }
+    if let Some(dir) = path.parent()
+        && !dir.as_os_str().is_empty()
+        && !dir.exists()
+    {
+        return Err(StoreError::Io(format!(
+            "{}: the directory {} does not exist",
+            path.display(),
+            dir.display()
+        )));
     }
     let mut conn = connect(path)?;
     migrate::migrate(&mut conn)?;
@@ -138,10 +140,10 @@ impl Store {
             }
         };
         let r = f(&conn);
-        if let Ok(mut pool) = self.readers.lock() {
-            if pool.len() < 16 {
-                pool.push(conn);
-            }
+        if let Ok(mut pool) = self.readers.lock()
+            && pool.len() < 16
+        {
+            pool.push(conn);
         }
         Ok(r?)
     }

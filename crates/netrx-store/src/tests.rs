@@ -146,7 +146,7 @@ fn group_commit_answers_every_job_after_commit() {
         c.execute("INSERT INTO nonexistent VALUES (1)", [])
     });
     assert!(err.is_err());
-    let n = store.read(|c| cases::count(c)).unwrap();
+    let n = store.read(cases::count).unwrap();
     assert_eq!(n, (200, 200));
     let conn = connect(&path).unwrap();
     assert_eq!(integrity::check(&conn).unwrap(), Vec::<String>::new());

@@ -162,11 +162,17 @@ pub fn update(
 /// Store a new API token for a user; returns the token (shown once, stored hashed).
 pub fn create_token(conn: &Connection, user: &User) -> crate::Result<String> {
     let token = auth::new_token()?;
+    add_token(conn, user, &token)?;
+    Ok(token)
+}
+
+/// Store (the hash of) a token made with [`auth::new_token`].
+pub fn add_token(conn: &Connection, user: &User, token: &str) -> rusqlite::Result<()> {
     conn.execute(
         "INSERT INTO api_tokens (user_id, token_hash, created_at) VALUES (?1, ?2, ?3)",
-        params![user.id, auth::sha256_hex(&token), crate::time::now()],
+        params![user.id, auth::sha256_hex(token), crate::time::now()],
     )?;
-    Ok(token)
+    Ok(())
 }
 
 /// Revoke a user's tokens: one (`Some(token)`) or all. Returns how many were revoked.
@@ -223,30 +229,32 @@ pub struct Session {
     pub expires_at: String,
 }
 
-/// Open a session for a user lasting `ttl_ms`; returns (cookie value, session).
-pub fn create_session(conn: &Connection, user: &User, ttl_ms: i64) -> crate::Result<(String, Session)> {
-    let id = auth::random_hex(32)?;
-    let csrf = auth::random_hex(32)?;
+/// Open a session for a user lasting `ttl_ms`, identified by `cookie` (random,
+/// from [`auth::random_hex`]; stored hashed) with CSRF token `csrf`.
+pub fn create_session(
+    conn: &Connection,
+    user: &User,
+    cookie: &str,
+    csrf: &str,
+    ttl_ms: i64,
+) -> rusqlite::Result<Session> {
     let now = crate::time::now_millis();
     let expires_at = crate::time::format_millis(now + ttl_ms);
     conn.execute(
         "INSERT INTO sessions (user_id, token_hash, csrf_token, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![
             user.id,
-            auth::sha256_hex(&id),
+            auth::sha256_hex(cookie),
             csrf,
             crate::time::format_millis(now),
             expires_at
         ],
     )?;
-    Ok((
-        id,
-        Session {
-            user: user.clone(),
-            csrf_token: csrf,
-            expires_at,
-        },
-    ))
+    Ok(Session {
+        user: user.clone(),
+        csrf_token: csrf.to_string(),
+        expires_at,
+    })
 }
 
 /// The live session with this cookie value, if any (not expired, not revoked, user enabled).

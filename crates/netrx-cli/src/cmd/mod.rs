@@ -4,7 +4,12 @@
 pub mod cox;
 pub mod ctcae;
 pub mod dose;
+pub mod audit;
+pub mod backup;
 pub mod grade;
+pub mod restore;
+pub mod serve;
+pub mod user;
 pub mod pk;
 pub mod schema;
 pub mod survreg;
