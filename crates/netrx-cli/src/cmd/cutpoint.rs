@@ -36,10 +36,10 @@ pub struct Args {
     #[arg(long)]
     pub marker: String,
     /// Smallest fraction of patients below the cut-point.
-    #[arg(long, default_value_t = 0.1)]
+    #[arg(long, default_value_t = 0.1, allow_negative_numbers = true)]
     pub min_prop: f64,
     /// Largest fraction of patients below the cut-point.
-    #[arg(long, default_value_t = 0.9)]
+    #[arg(long, default_value_t = 0.9, allow_negative_numbers = true)]
     pub max_prop: f64,
     /// Print one JSON object instead of text.
     #[arg(long)]

@@ -45,16 +45,16 @@ pub struct Args {
     #[arg(long, default_value = "log", value_parser = ConfType::CHOICES)]
     pub conf_type: String,
     /// Confidence level.
-    #[arg(long, default_value_t = 0.95)]
+    #[arg(long, default_value_t = 0.95, allow_negative_numbers = true)]
     pub conf_level: f64,
     /// Times for the survival table (comma-separated); default: every event time.
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
     pub times: Vec<f64>,
     /// Restricted mean survival time up to this horizon.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub rmst: Option<f64>,
     /// Quantiles to report besides the median (fractions with the event, e.g. 0.25,0.75).
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
     pub quantiles: Vec<f64>,
     /// Keep near-tied floating-point times apart (R: timefix = FALSE).
     #[arg(long)]

@@ -37,7 +37,7 @@ pub struct Args {
     #[arg(long)]
     pub strata: Option<String>,
     /// G-rho weight exponent (0 = log-rank, 1 = Peto-Peto).
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
     pub rho: f64,
     /// Keep near-tied floating-point times apart (R: timefix = FALSE).
     #[arg(long)]
