@@ -1,0 +1,522 @@
+//! `netrx pk` run as a user runs it: the JSON contracts of issue 9 (exact keys),
+//! the reference values of shared/reference/pk.md §8 through the binary (1e-6
+//! relative), determinism of `population` across thread counts, the TDM output equal
+//! to capability `pk`, SVG output, and bad input as exit code 2 with one line naming
+//! the field.
+
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+const TDM_EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/pnet-everolimus-tdm.json");
+const TOL: f64 = 1e-6;
+
+fn netrx_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_netrx"));
+    cmd.args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .stdin(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("netrx runs")
+}
+
+fn netrx(args: &[&str]) -> Output {
+    netrx_env(args, &[])
+}
+
+fn json_of(args: &[&str]) -> Value {
+    let out = netrx(args);
+    assert!(
+        out.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON on stdout")
+}
+
+fn nums(v: &Value) -> Vec<f64> {
+    v.as_array()
+        .expect("array")
+        .iter()
+        .map(|x| x.as_f64().expect("number"))
+        .collect()
+}
+
+fn rel(a: f64, b: f64) -> f64 {
+    ((a - b) / b).abs()
+}
+
+fn expect_input_error(args: &[&str], field: &str) -> String {
+    let out = netrx(args);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+    assert!(err.contains(field), "{args:?}: expected field {field} in {err}");
+    assert!(out.stdout.is_empty());
+    err
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("netrx-pk-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+#[test]
+fn simulate_json_keys_and_reference_values() {
+    let v = json_of(&[
+        "pk",
+        "simulate",
+        "--dose",
+        "10",
+        "--interval",
+        "24",
+        "--days",
+        "15",
+        "--json",
+    ]);
+    for k in [
+        "times_h",
+        "conc_ng_ml",
+        "cmax",
+        "cmin",
+        "auc_tau",
+        "ss_trough",
+        "model",
+        "knowledge_version",
+    ] {
+        assert!(v.get(k).is_some(), "missing key {k}");
+    }
+    assert_eq!(v["model"], "dewit2016");
+    assert!(v["knowledge_version"].as_str().unwrap().starts_with("sha256:"));
+    // pk.md §8: SS trough 12.880103; the last interval of 15 daily doses starts at the
+    // trough after 14 doses, 12.879759 (its minimum); AUC_ss = F·D/CL = 10/17.4·1000.
+    assert!(rel(v["ss_trough"].as_f64().unwrap(), 12.880103) < TOL);
+    assert!(rel(v["cmin"].as_f64().unwrap(), 12.879759) < TOL);
+    assert!(rel(v["ss_auc_tau"].as_f64().unwrap(), 10.0 / 17.4 * 1000.0) < 1e-12);
+    let t = nums(&v["times_h"]);
+    let c = nums(&v["conc_ng_ml"]);
+    assert_eq!(t.len(), 15 * 48 + 1);
+    assert_eq!((t[0], *t.last().unwrap()), (0.0, 360.0));
+    assert_eq!(nums(&v["last_interval_h"]), vec![336.0, 360.0]);
+    // Single-dose values of §8 during the first interval (step 0.5 h).
+    for (ti, want) in [(0.5, 58.516199), (1.0, 59.45448), (2.0, 40.545616), (12.0, 9.959921)] {
+        let i = t.iter().position(|x| *x == ti).unwrap();
+        assert!(rel(c[i], want) < TOL, "C({ti}) = {}", c[i]);
+    }
+    // Time to 90 % of the SS trough: trough after 3 doses is 89.5 %, after 4 above 90 % (§8 table).
+    assert_eq!(v["time_to_90pct_ss_h"].as_f64(), Some(96.0));
+    // The history form gives a null ss_trough.
+    let h = tmp("hist.json");
+    std::fs::write(&h, r#"[{"time_h": 0, "dose_mg": 10}, {"time_h": 24, "dose_mg": 10}]"#).unwrap();
+    let v = json_of(&[
+        "pk",
+        "simulate",
+        "--history",
+        h.to_str().unwrap(),
+        "--days",
+        "2",
+        "--json",
+    ]);
+    assert!(v["ss_trough"].is_null());
+    // The last interval is [24, 48]: its minimum is the trough after 1 dose, 6.80894 (§8);
+    // the concentration at its end is the trough after 2 doses, 10.018397.
+    assert_eq!(nums(&v["last_interval_h"]), vec![24.0, 48.0]);
+    assert!(rel(v["cmin"].as_f64().unwrap(), 6.80894) < TOL);
+    assert!(rel(*nums(&v["conc_ng_ml"]).last().unwrap(), 10.018397) < TOL);
+}
+
+#[test]
+fn at_reproduces_reference_values() {
+    let v = json_of(&[
+        "pk",
+        "at",
+        "--dose",
+        "10",
+        "--interval",
+        "24",
+        "--steady-state",
+        "--times-h",
+        "0,0.5,1,2,4,12,24",
+        "--json",
+    ]);
+    assert_eq!(v.as_object().unwrap().len() >= 2, true);
+    let want = [
+        12.880103, 71.196047, 71.937187, 52.643192, 31.613661, 18.802834, 12.880103,
+    ];
+    for (c, w) in nums(&v["conc_ng_ml"]).iter().zip(want) {
+        assert!(rel(*c, w) < TOL, "{c} vs {w}");
+    }
+    // Regimen from time 0: troughs after n daily doses at t = 24 n (§8).
+    let v = json_of(&[
+        "pk",
+        "at",
+        "--dose",
+        "10",
+        "--interval",
+        "24",
+        "--times-h",
+        "24,48,72,120,168,336",
+        "--json",
+    ]);
+    let want = [6.80894, 10.018397, 11.531208, 12.580405, 12.813516, 12.879759];
+    for (c, w) in nums(&v["conc_ng_ml"]).iter().zip(want) {
+        assert!(rel(*c, w) < TOL, "{c} vs {w}");
+    }
+    // A history: single doses superpose.
+    let h = tmp("hist_at.json");
+    std::fs::write(&h, r#"[{"time_h": 0, "dose_mg": 10}]"#).unwrap();
+    let v = json_of(&[
+        "pk",
+        "at",
+        "--history",
+        h.to_str().unwrap(),
+        "--times-h",
+        "0.25,48,96",
+        "--json",
+    ]);
+    for (c, w) in nums(&v["conc_ng_ml"]).iter().zip([42.736895, 3.2094568, 0.7130794]) {
+        assert!(rel(*c, w) < TOL, "{c} vs {w}");
+    }
+    // Text output has one line per time.
+    let out = netrx(&["pk", "at", "--dose", "10", "--interval", "24", "--times-h", "1,2"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("59.4544"));
+}
+
+#[test]
+fn comedication_and_hepatic_modifiers_scale_exposure() {
+    let base = json_of(&[
+        "pk",
+        "simulate",
+        "--dose",
+        "10",
+        "--interval",
+        "24",
+        "--days",
+        "7",
+        "--json",
+    ]);
+    // Verapamil: CL/F / 3.5 → AUC_ss × 3.5 exactly (knowledge/pk/interactions.toml).
+    let v = json_of(&[
+        "pk",
+        "simulate",
+        "--dose",
+        "10",
+        "--interval",
+        "24",
+        "--days",
+        "7",
+        "--comedication",
+        "verapamil",
+        "--json",
+    ]);
+    let r = v["ss_auc_tau"].as_f64().unwrap() / base["ss_auc_tau"].as_f64().unwrap();
+    assert!(rel(r, 3.5) < 1e-12, "{r}");
+    // A spelling variant resolves through the medication vocabulary (rifampin → rifampicin).
+    let v = json_of(&[
+        "pk",
+        "simulate",
+        "--dose",
+        "10",
+        "--interval",
+        "24",
+        "--days",
+        "7",
+        "--comedication",
+        "rifampin",
+        "--json",
+    ]);
+    assert_eq!(v["modifiers"][0]["id"], "rifampicin");
+    let r = v["ss_auc_tau"].as_f64().unwrap() / base["ss_auc_tau"].as_f64().unwrap();
+    assert!(rel(r, 0.37) < 1e-12, "{r}");
+    assert!(
+        v["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("avoid"))
+    );
+    // Child-Pugh B: AUC × 3.26.
+    let v = json_of(&[
+        "pk",
+        "simulate",
+        "--dose",
+        "10",
+        "--interval",
+        "24",
+        "--days",
+        "7",
+        "--child-pugh",
+        "B",
+        "--json",
+    ]);
+    let r = v["ss_auc_tau"].as_f64().unwrap() / base["ss_auc_tau"].as_f64().unwrap();
+    assert!(rel(r, 3.26) < 1e-12, "{r}");
+}
+
+#[test]
+fn population_contract_and_determinism_across_threads() {
+    let args = ["pk", "population", "--n", "20000", "--seed", "42", "--json"];
+    let one = netrx_env(&args, &[("RAYON_NUM_THREADS", "1")]);
+    let two = netrx_env(&args, &[("RAYON_NUM_THREADS", "2")]);
+    assert!(one.status.success() && two.status.success());
+    assert_eq!(
+        one.stdout, two.stdout,
+        "same seed, different thread counts, same result"
+    );
+    let v: Value = serde_json::from_slice(&one.stdout).unwrap();
+    for k in ["n", "seed", "target", "regimens", "knowledge_version"] {
+        assert!(v.get(k).is_some(), "missing {k}");
+    }
+    assert_eq!(v["n"], 20000);
+    assert_eq!(v["seed"], 42);
+    assert_eq!(nums(&v["target"]), vec![10.0, 20.0]);
+    let regs = v["regimens"].as_array().unwrap();
+    let got: Vec<(f64, f64)> = regs
+        .iter()
+        .map(|r| (r["dose_mg"].as_f64().unwrap(), r["interval_h"].as_f64().unwrap()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![(2.5, 24.0), (5.0, 24.0), (7.5, 24.0), (10.0, 24.0), (5.0, 48.0)]
+    );
+    for r in regs {
+        let q = &r["trough_quantiles"];
+        let qs: Vec<f64> = ["p05", "p25", "p50", "p75", "p95"]
+            .iter()
+            .map(|k| q[k].as_f64().unwrap())
+            .collect();
+        assert!(qs.windows(2).all(|w| w[0] <= w[1]), "quantiles ordered");
+        let pta = r["pta"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&pta));
+    }
+    // Dose linearity across regimens with the same interval: quantiles scale with dose.
+    let q = |i: usize, k: &str| regs[i]["trough_quantiles"][k].as_f64().unwrap();
+    assert!(rel(q(3, "p50"), 4.0 * q(0, "p50")) < 1e-12);
+    // Typical patient on 10 mg daily: 12.880103 (§8).
+    assert!(rel(regs[3]["typical"].as_f64().unwrap(), 12.880103) < TOL);
+    // With CL log-normal (omega² 0.1162) and a trough ~ proportional to 1/CL^1.5 near the
+    // typical values (pk.md §5.2: d ln C / d eta_CL = −1.53), the median trough sits near
+    // the typical value: within 10 %.
+    assert!(rel(q(3, "p50"), 12.880103) < 0.10, "median {}", q(3, "p50"));
+    // Another seed gives another sample.
+    let other = json_of(&["pk", "population", "--n", "20000", "--seed", "43", "--json"]);
+    assert_ne!(
+        other["regimens"][3]["trough_quantiles"]["p50"],
+        v["regimens"][3]["trough_quantiles"]["p50"]
+    );
+}
+
+#[test]
+fn population_regimen_and_target_options() {
+    let v = json_of(&[
+        "pk",
+        "population",
+        "--n",
+        "5000",
+        "--seed",
+        "3",
+        "--regimen",
+        "5@24",
+        "--regimen",
+        "2.5@48",
+        "--target-low",
+        "5",
+        "--target-high",
+        "15",
+        "--json",
+    ]);
+    assert_eq!(nums(&v["target"]), vec![5.0, 15.0]);
+    assert_eq!(v["regimens"].as_array().unwrap().len(), 2);
+    assert_eq!(v["regimens"][1]["interval_h"], 48.0);
+    expect_input_error(&["pk", "population", "--regimen", "5mg"], "--regimen");
+    expect_input_error(&["pk", "population", "--regimen", "5@0"], "--regimen");
+    expect_input_error(&["pk", "population", "--n", "1"], "--n");
+    expect_input_error(
+        &["pk", "population", "--target-low", "20", "--target-high", "10"],
+        "--target-low",
+    );
+}
+
+#[test]
+fn tdm_contract_matches_capability() {
+    let v = json_of(&["pk", "tdm", TDM_EXAMPLE, "--json"]);
+    for k in [
+        "map_params",
+        "predicted_troughs",
+        "recommended",
+        "pta",
+        "warnings",
+        "knowledge_version",
+    ] {
+        assert!(v.get(k).is_some(), "missing key {k}");
+    }
+    // The routine-TDM caveat and the target caveat are shown.
+    assert!(v["warnings"][0].as_str().unwrap().contains("not routine in NET"));
+    assert!(
+        v["target_caveat"]
+            .as_str()
+            .unwrap()
+            .contains("NOT label-endorsed for NET")
+    );
+    assert!(
+        v["recommended"]["label"]
+            .as_str()
+            .unwrap()
+            .contains("Model-based suggestion")
+    );
+    // The recommended regimen is a real tablet strength.
+    let d = v["recommended"]["dose_mg"].as_f64().unwrap();
+    assert!([2.5, 5.0, 7.5, 10.0].contains(&d), "{d}");
+    // A measured trough above the population prediction lowers the clearance estimate.
+    let cl = &v["map_params"]["estimates"][0];
+    assert_eq!(cl["param"], "CL/F");
+    assert!(cl["eta"].as_f64().unwrap() < 0.0);
+    // Same JSON as the capability dispatcher (CLI and server share the library call).
+    let kb = netrx_kb::Kb::embedded().unwrap();
+    let case = netrx_clinical::load_case(&std::fs::read_to_string(TDM_EXAMPLE).unwrap(), kb).unwrap();
+    let cap = netrx_clinical::capability::evaluate(
+        netrx_clinical::capability::Capability::Pk,
+        &case,
+        kb,
+        &netrx_clinical::capability::Options::default(),
+    )
+    .unwrap();
+    assert_eq!(cap, v);
+}
+
+#[test]
+fn svg_outputs_draw_curve_and_band() {
+    let p = tmp("sim.svg");
+    let out = netrx(&[
+        "pk",
+        "simulate",
+        "--dose",
+        "5",
+        "--interval",
+        "48",
+        "--days",
+        "10",
+        "--svg",
+        p.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let svg = std::fs::read_to_string(&p).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("target-band") && svg.contains("class=\"concentration\""));
+    let p = tmp("tdm.svg");
+    let out = netrx(&["pk", "tdm", TDM_EXAMPLE, "--svg", p.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let svg = std::fs::read_to_string(&p).unwrap();
+    assert_eq!(svg.matches("class=\"observed\"").count(), 2);
+}
+
+#[test]
+fn bad_input_is_exit_2_naming_the_field() {
+    let e = expect_input_error(
+        &[
+            "pk",
+            "simulate",
+            "--dose",
+            "10",
+            "--interval",
+            "24",
+            "--days",
+            "7",
+            "--comedication",
+            "grapefruit_xyz",
+        ],
+        "--comedication",
+    );
+    assert!(
+        e.contains("verapamil") && e.contains("rifampicin"),
+        "lists the allowed ids: {e}"
+    );
+    expect_input_error(
+        &["pk", "simulate", "--dose", "10", "--interval", "24", "--days", "0"],
+        "--days",
+    );
+    expect_input_error(
+        &["pk", "simulate", "--dose=-1", "--interval", "24", "--days", "3"],
+        "--dose",
+    );
+    expect_input_error(
+        &[
+            "pk",
+            "simulate",
+            "--dose",
+            "10",
+            "--interval",
+            "24",
+            "--days",
+            "3",
+            "--step-h",
+            "0",
+        ],
+        "--step-h",
+    );
+    expect_input_error(
+        &[
+            "pk",
+            "simulate",
+            "--dose",
+            "10",
+            "--interval",
+            "24",
+            "--days",
+            "3",
+            "--model",
+            "nope",
+        ],
+        "--model",
+    );
+    expect_input_error(
+        &[
+            "pk",
+            "simulate",
+            "--dose",
+            "10",
+            "--interval",
+            "24",
+            "--days",
+            "3",
+            "--weight",
+            "0",
+        ],
+        "--weight",
+    );
+    let h = tmp("bad_hist.json");
+    std::fs::write(&h, r#"[{"time_h": 0, "dose_mg": 10, "extra": 1}]"#).unwrap();
+    expect_input_error(
+        &["pk", "simulate", "--history", h.to_str().unwrap(), "--days", "3"],
+        "--history",
+    );
+    std::fs::write(&h, r#"[{"time_h": -5, "dose_mg": 10}]"#).unwrap();
+    expect_input_error(
+        &["pk", "simulate", "--history", h.to_str().unwrap(), "--days", "3"],
+        "--history[0].time_h",
+    );
+    expect_input_error(
+        &["pk", "at", "--dose", "10", "--interval", "24", "--times-h", "1,x"],
+        "--times-h",
+    );
+    // A case without samples.
+    let mut case: Value = serde_json::from_str(&std::fs::read_to_string(TDM_EXAMPLE).unwrap()).unwrap();
+    case["everolimus"]["samples"] = Value::Array(vec![]);
+    let p = tmp("nosamples.json");
+    std::fs::write(&p, case.to_string()).unwrap();
+    expect_input_error(&["pk", "tdm", p.to_str().unwrap()], "everolimus.samples");
+    // Mixed offsets: one sample without a UTC offset.
+    let mut case: Value = serde_json::from_str(&std::fs::read_to_string(TDM_EXAMPLE).unwrap()).unwrap();
+    case["everolimus"]["samples"][0]["datetime"] = Value::String("2024-03-15T07:30:00".into());
+    std::fs::write(&p, case.to_string()).unwrap();
+    expect_input_error(&["pk", "tdm", p.to_str().unwrap()], "everolimus.samples[0].datetime");
+}
