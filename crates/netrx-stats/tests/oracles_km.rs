@@ -629,3 +629,16 @@ fn maxstat_cutpoints() {
         assert_eq!(c.n_low + c.n_high, t.len());
     }
 }
+
+#[test]
+fn waltons_loglog_median_ci_equals_lifelines() {
+    // lifelines' median CI is the first crossing of its log-log bands: R's conf.type = "log-log"
+    let l = Oracles::load("lifelines_oracles.tsv");
+    for c in grouped("waltons.csv", "T", "E", "group", ConfType::LogLog) {
+        let an = format!("km_{}", c.label);
+        let m = c.median();
+        check(m.time, l.get("waltons", &an, "median"), &format!("{an} median"));
+        check(m.lower, l.get("waltons", &an, "median_lcl"), &format!("{an} lcl"));
+        check(m.upper, l.get("waltons", &an, "median_ucl"), &format!("{an} ucl"));
+    }
+}
