@@ -18,6 +18,9 @@
 //! event asks" in reverse time, by merge sort on the score ranks: O(n log n) with
 //! sequential memory access (R uses a balanced tree, also O(n log n)).
 
+// Index loops mirror the matrix algebra (and R's C code) they implement.
+#![allow(clippy::needless_range_loop)]
+
 /// Pair counts, C and its standard error.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Concordance {

@@ -26,6 +26,9 @@
 //! The cost is one O(n log n) sort, then O(n·p²) per iteration using running
 //! sums over the risk sets (never a scan of each risk set).
 
+// Index loops mirror the matrix algebra (and R's C code) they implement.
+#![allow(clippy::needless_range_loop)]
+
 mod baseline;
 mod residuals;
 

@@ -12,6 +12,9 @@
 //! parametric model report a coefficient as "not estimable" (R prints `NA`)
 //! instead of failing on collinear columns.
 
+// Index loops mirror the matrix algebra (and R's C code) they implement.
+#![allow(clippy::needless_range_loop)]
+
 /// Default tolerance of `coxph.control(toler.chol)`: `.Machine$double.eps^0.75`.
 pub fn toler_chol_default() -> f64 {
     f64::EPSILON.powf(0.75)

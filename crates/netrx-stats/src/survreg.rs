@@ -25,6 +25,9 @@
 //! From a fitted model: survival, quantiles (median) and the restricted mean
 //! ∫₀^τ S(t) dt (adaptive Simpson quadrature) for any covariate vector.
 
+// Index loops mirror the matrix algebra (and R's C code) they implement.
+#![allow(clippy::needless_range_loop)]
+
 use crate::cox::ModelError;
 use crate::dist;
 use crate::linalg::Ldl;
@@ -238,6 +241,7 @@ impl SurvregFit {
 }
 
 fn adaptive_simpson(f: &dyn Fn(f64) -> f64, a: f64, b: f64, tol: f64, depth: u32) -> f64 {
+    #[allow(clippy::too_many_arguments)]
     fn rec(f: &dyn Fn(f64) -> f64, a: f64, b: f64, fa: f64, fm: f64, fb: f64, whole: f64, tol: f64, depth: u32) -> f64 {
         let m = 0.5 * (a + b);
         let (lm, rm) = (0.5 * (a + m), 0.5 * (m + b));

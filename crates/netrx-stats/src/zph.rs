@@ -12,6 +12,9 @@
 //! (a factor's columns jointly): T = u'I⁻¹u with u = (0, U_γ[term]) on the rows
 //! and columns (all of β, the term's γ); GLOBAL uses all of γ.
 
+// Index loops mirror the matrix algebra (and R's C code) they implement.
+#![allow(clippy::needless_range_loop)]
+
 use crate::cox::{CoxData, CoxFit, ModelError, Ties};
 use crate::linalg::solve_general;
 

@@ -3,7 +3,7 @@
 //! synthetic stand-in from the same model generated here (so `cargo bench` works
 //! without Python): X ~ N(0,1) p = 10, β = linspace(−0.5, 0.5), event ~ Exp(e^{xβ}/365),
 //! censoring ~ U(0, 1095), times rounded up to whole days.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::needless_range_loop)]
 
 pub struct CoxBenchData {
     pub n: usize,

@@ -3,6 +3,9 @@
 //! tie correction when the model was fitted with Efron ties (R's default
 //! `ctype` follows the fit's tie method).
 
+// Index loops mirror the matrix algebra (and R's C code) they implement.
+#![allow(clippy::needless_range_loop)]
+
 use super::{CoxData, CoxFit, Prepared, Ties};
 
 /// Cumulative baseline hazard at every distinct time (events and censorings), per stratum.

@@ -19,6 +19,9 @@
 //! with D = (w·L) V summed within clusters (`residuals(type = "dfbeta",
 //! collapse = cluster, weighted = TRUE)`), V the model-based variance.
 
+// Index loops mirror the matrix algebra (and R's C code) they implement.
+#![allow(clippy::needless_range_loop)]
+
 use super::{CoxData, Prepared};
 use crate::linalg::quad_form_inv;
 
