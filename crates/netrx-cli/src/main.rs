@@ -37,6 +37,9 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     Grade(cmd::grade::Args),
+    Trials(cmd::trials::Args),
+    Compare(cmd::compare::Args),
+    Forest(cmd::forest::Args),
     Pk(cmd::pk::Args),
     Dose(cmd::dose::Args),
     Ctcae(cmd::ctcae::Args),
@@ -57,6 +60,9 @@ enum Command {
 fn run(cli: Cli) -> error::CliResult {
     match cli.command {
         Command::Grade(a) => cmd::grade::run(a),
+        Command::Trials(a) => cmd::trials::run(a),
+        Command::Compare(a) => cmd::compare::run(a),
+        Command::Forest(a) => cmd::forest::run(a),
         Command::Pk(a) => cmd::pk::run(a),
         Command::Dose(a) => cmd::dose::run(a),
         Command::Ctcae(a) => cmd::ctcae::run(a),

@@ -185,7 +185,8 @@ pub struct Comparison {
     pub sensitivity: Vec<Variant>,
     /// Other routes through the network (a consistency check).
     pub alternatives: Vec<Variant>,
-    /// Always `derived`: computed by netrx from published HRs, not a published result.
+    /// `derived` (computed by netrx from published HRs, not a published result), or for a
+    /// direct single-trial answer the status of the trial's own figure.
     pub status: Status,
 }
 
@@ -297,7 +298,7 @@ fn find_result<'k>(t: &'k Trial, c: &Contrast) -> &'k Outcome {
 fn edges<'k>(kb: &Evidence<'k>, population: &str, endpoints: &[Endpoint], all: bool) -> Vec<Edge<'k>> {
     let mut out = Vec::new();
     for &ep in endpoints {
-        for c in kb.trials.contrasts(&kb.agents, &kb.populations, population, ep, all) {
+        for c in kb.trials.contrasts(kb.agents, kb.populations, population, ep, all) {
             let trial = kb
                 .trials
                 .trials
@@ -577,6 +578,11 @@ pub fn compare_in(kb: &Evidence, req: &Request) -> Result<Comparison, CompareErr
     } else {
         None
     };
+    let status = if single {
+        links[0].inputs[0].source.status
+    } else {
+        Status::Derived
+    };
     let path = path_trials(&links);
     let trials: Vec<&Trial> = path
         .iter()
@@ -636,13 +642,18 @@ pub fn compare_in(kb: &Evidence, req: &Request) -> Result<Comparison, CompareErr
     };
     let crosses_one = lo <= 1.0 && hi >= 1.0;
     let interpretation = format!(
-        "{} Derived by netrx from published hazard ratios; not a published estimate, and not evidence of superiority on its own.",
+        "{} {}",
         if crosses_one {
             "The 95 % CI includes 1: these trials do not show a difference."
         } else if est.est < 0.0 {
             "The 95 % CI excludes 1 in favour of A — subject to the assumption and warnings below."
         } else {
             "The 95 % CI excludes 1 in favour of B — subject to the assumption and warnings below."
+        },
+        if single {
+            "This is the trial's published result."
+        } else {
+            "Derived by netrx from published hazard ratios; not a published estimate, and not evidence of superiority on its own."
         }
     );
     Ok(Comparison {
@@ -671,7 +682,7 @@ pub fn compare_in(kb: &Evidence, req: &Request) -> Result<Comparison, CompareErr
         checks,
         sensitivity,
         alternatives,
-        status: Status::Derived,
+        status,
     })
 }
 
@@ -766,10 +777,16 @@ fn refusal(
         seen.remove(n);
         seen.into_iter()
             .map(|m| {
-                let ts: BTreeSet<&str> = es
+                let ts: BTreeSet<String> = es
                     .iter()
                     .filter(|e| key(&e.c.treat1, &e.c.treat2) == key(n, &m))
-                    .map(|e| e.trial.name.as_str())
+                    .map(|e| {
+                        if e.c.cohort == "all" {
+                            e.trial.name.clone()
+                        } else {
+                            format!("{}, {}", e.trial.name, e.trial.cohort_label(&e.c.cohort))
+                        }
+                    })
                     .collect();
                 if ts.is_empty() {
                     format!("{m} (via other nodes)")
@@ -1373,4 +1390,217 @@ fn heterogeneity(
         });
     }
     out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Forest-plot data: every randomised HR that tests an agent.
+
+/// One hazard ratio testing the agent (oriented agent vs comparator).
+#[derive(Debug, Clone, Serialize)]
+pub struct ForestEntry {
+    pub trial: String,
+    pub trial_name: String,
+    pub cohort: String,
+    pub cohort_label: String,
+    /// A subgroup (or stratum) rather than the whole trial or a separately randomised cohort.
+    pub subgroup: bool,
+    pub endpoint: Endpoint,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assessment: Option<Assessment>,
+    pub kind: AnalysisKind,
+    pub analysis: String,
+    /// The trial's default analysis for this cohort and endpoint.
+    pub preferred: bool,
+    /// `[agent's arm node, comparator node]`.
+    pub contrast: [String; 2],
+    /// Name of the agent's arm node (e.g. "Everolimus + octreotide LAR 30 mg").
+    pub agent_name: String,
+    pub comparator_name: String,
+    /// The published HR was comparator vs agent and is shown inverted.
+    pub inverted: bool,
+    pub hr: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+    /// The published figure, as the paper reports it.
+    pub published: String,
+    /// Patients per arm (agent arm / comparator arm), or the cohort's N.
+    pub n: String,
+    /// The population ids the trial cohort belongs to.
+    pub populations: Vec<String>,
+    /// The least certain status of the estimate and its CI.
+    pub status: Status,
+    pub source: Source,
+}
+
+/// Forest-plot data for an agent.
+#[derive(Debug, Clone, Serialize)]
+pub struct ForestData {
+    pub knowledge_version: String,
+    pub agent: String,
+    pub agent_name: String,
+    /// The endpoint asked for; with `pfs`, TTP results are included and marked.
+    pub endpoint: Endpoint,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub population: Option<String>,
+    pub entries: Vec<ForestEntry>,
+}
+
+/// Every randomised, comparative HR (with a CI) of `endpoint` in which exactly one arm
+/// contains `agent`, oriented agent vs comparator; preferred analyses only unless
+/// `all_analyses`; restricted to a population's member trials if given.
+pub fn forest(
+    kb: &Evidence,
+    agent: &str,
+    endpoint: &str,
+    population: Option<&str>,
+    all_analyses: bool,
+) -> Result<ForestData, InputError> {
+    let ag = kb
+        .agents
+        .resolve_agent(agent)
+        .ok_or_else(|| InputError::invalid("--agent", format!("{agent:?}"), kb.agents.agent_ids().join(", ")))?;
+    let ep = parse_endpoint("--endpoint", endpoint)?;
+    let pop = population
+        .map(|p| resolve_population(kb, "--population", p))
+        .transpose()?;
+    let eps: Vec<Endpoint> = if ep == Endpoint::Pfs {
+        vec![Endpoint::Pfs, Endpoint::Ttp]
+    } else {
+        vec![ep]
+    };
+    let mut trials: Vec<&Trial> = kb.trials.trials.iter().collect();
+    // Phase 3 first, then by the first publication year, then by name.
+    trials.sort_by_key(|t| {
+        (
+            std::cmp::Reverse(t.phase_numbers().into_iter().max().unwrap_or(0)),
+            t.publications.iter().filter_map(|p| p.year).min().unwrap_or(9999),
+            t.name.clone(),
+        )
+    });
+    let mut entries = Vec::new();
+    for t in trials {
+        if t.design.kind != netrx_kb::trials::DesignKind::RandomisedComparative {
+            continue;
+        }
+        let member_cohort = match pop {
+            Some(p) => match p.members.iter().find(|m| m.trial == t.id) {
+                Some(m) => Some(m.cohort.as_str()),
+                None => continue,
+            },
+            None => None,
+        };
+        let mut rs: Vec<&Outcome> = t
+            .results
+            .iter()
+            .filter(|r| eps.contains(&r.endpoint) && (r.preferred || all_analyses))
+            .filter(|r| match member_cohort {
+                Some("all") | None => true,
+                Some(c) => r.cohort == c,
+            })
+            .collect();
+        // Whole trial first (preferred first), then cohorts/subgroups in file order.
+        rs.sort_by_key(|r| (r.cohort != "all", !r.preferred));
+        for r in rs {
+            let Some(e) = &r.effect else { continue };
+            let Some([lo, hi]) = e.ci else { continue };
+            if e.measure != netrx_kb::trials::Measure::Hr {
+                continue;
+            }
+            let (Some(a1), Some(a2)) = (t.arm(&e.contrast[0]), t.arm(&e.contrast[1])) else {
+                continue;
+            };
+            let in1 = kb.agents.node_agents(&a1.node).contains(&ag.id.as_str());
+            let in2 = kb.agents.node_agents(&a2.node).contains(&ag.id.as_str());
+            if in1 == in2 {
+                continue;
+            }
+            let inverted = in2;
+            let (mine, other) = if inverted { (a2, a1) } else { (a1, a2) };
+            let (hr, cl, ch) = if inverted {
+                (1.0 / e.value, 1.0 / hi, 1.0 / lo)
+            } else {
+                (e.value, lo, hi)
+            };
+            let arm_n = |arm: &netrx_kb::trials::Arm| -> Option<u32> {
+                r.arms.iter().find(|v| v.arm == arm.id).and_then(|v| v.n).or_else(|| {
+                    if r.cohort == "all" {
+                        arm.n
+                    } else {
+                        t.cohort(&r.cohort).and_then(|c| c.arm_n.get(&arm.id).copied())
+                    }
+                })
+            };
+            let n = match (arm_n(mine), arm_n(other)) {
+                (Some(x), Some(y)) => format!("{x} / {y}"),
+                _ => t
+                    .cohort_n(&r.cohort)
+                    .map(|n| n.to_string())
+                    .unwrap_or_else(|| "–".into()),
+            };
+            let status = [
+                Trial::value_status(r, "effect", None),
+                Trial::value_status(r, "effect.ci", None),
+            ]
+            .into_iter()
+            .max_by_key(|s| match s {
+                Status::Verified => 0,
+                Status::Derived => 1,
+                Status::VerifiedSecondary => 2,
+                Status::Unverified => 3,
+            })
+            .unwrap_or(r.source.status);
+            let populations = kb
+                .populations
+                .populations
+                .iter()
+                .filter(|p| {
+                    p.members
+                        .iter()
+                        .any(|m| m.trial == t.id && (m.cohort == r.cohort || m.cohort == "all"))
+                })
+                .map(|p| p.id.clone())
+                .collect();
+            entries.push(ForestEntry {
+                trial: t.id.clone(),
+                trial_name: t.name.clone(),
+                cohort: r.cohort.clone(),
+                cohort_label: t.cohort_label(&r.cohort),
+                subgroup: t
+                    .cohort(&r.cohort)
+                    .is_some_and(|c| c.kind != netrx_kb::trials::CohortKind::Cohort),
+                endpoint: r.endpoint,
+                assessment: r.assessment,
+                kind: r.kind,
+                analysis: r.analysis.clone(),
+                preferred: r.preferred,
+                contrast: [mine.node.clone(), other.node.clone()],
+                agent_name: kb.agents.node_name(&mine.node).to_string(),
+                comparator_name: kb.agents.node_name(&other.node).to_string(),
+                inverted,
+                hr,
+                ci_low: cl,
+                ci_high: ch,
+                published: format!(
+                    "{} vs {}: HR {} ({}–{})",
+                    kb.agents.node_name(&a1.node),
+                    kb.agents.node_name(&a2.node),
+                    netrx_kb::trials::num(e.value),
+                    netrx_kb::trials::num(lo),
+                    netrx_kb::trials::num(hi)
+                ),
+                n,
+                populations,
+                status,
+                source: r.source.clone(),
+            });
+        }
+    }
+    Ok(ForestData {
+        knowledge_version: kb.version().to_string(),
+        agent: ag.id.clone(),
+        agent_name: ag.name.clone(),
+        endpoint: ep,
+        population: pop.map(|p| p.id.clone()),
+        entries,
+    })
 }

@@ -638,7 +638,7 @@ impl Median {
 impl fmt::Display for Median {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Median::Value(v) => f.write_str(&num(*v)),
+            Median::Value(v) => f.write_str(&fmt_median(*v)),
             Median::NotReached => f.write_str("NR"),
         }
     }
@@ -806,7 +806,7 @@ impl PValue {
             Sidedness::Two => s.push_str("two-sided "),
             Sidedness::NotStated => {}
         }
-        s.push_str(&format!("P{}{}", self.relation, num(self.value)));
+        s.push_str(&format!("P{}{}", self.relation, fmt_p(self.value)));
         if let Some(b) = self.boundary {
             // "P=x" or "P<x" with x at or below the boundary meets it.
             let met = self.value <= b;
@@ -948,6 +948,33 @@ pub enum Verdict {
 pub struct Note {
     pub text: String,
     pub source: Source,
+}
+
+/// A ratio (HR, OR) as papers print it: at least two decimals (0.80, 0.276).
+pub fn fmt_ratio(v: f64) -> String {
+    if ((v * 100.0).round() - v * 100.0).abs() < 1e-9 {
+        format!("{v:.2}")
+    } else {
+        num(v)
+    }
+}
+
+/// A median in months as papers print it: at least one decimal (11.0, 4.6).
+pub fn fmt_median(v: f64) -> String {
+    if ((v * 10.0).round() - v * 10.0).abs() < 1e-9 {
+        format!("{v:.1}")
+    } else {
+        num(v)
+    }
+}
+
+/// A p-value: two decimals from 0.1 up (0.30), otherwise as stored (0.026, 0.000072).
+pub fn fmt_p(v: f64) -> String {
+    if v >= 0.1 && ((v * 100.0).round() - v * 100.0).abs() < 1e-9 {
+        format!("{v:.2}")
+    } else {
+        num(v)
+    }
 }
 
 /// Format a number without trailing zeros.

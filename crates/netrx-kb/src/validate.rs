@@ -415,7 +415,7 @@ fn check_trial(t: &Trial, agents: &Agents, pops: &Populations, p: &mut Problems)
                 p.push(&place, format!("unknown site {s:?}"));
             }
         }
-        for (arm, _) in &c.arm_n {
+        for arm in c.arm_n.keys() {
             if t.arm(arm).is_none() {
                 p.push(&place, format!("arm_n names unknown arm {arm:?}"));
             }

@@ -2,6 +2,7 @@
 //! SVG string (hand-written SVG: no fonts, system libraries or I/O; deterministic output for
 //! golden tests). Shared helpers (escaping, ticks, scales, palette, a small document builder)
 //! live in [`svg`]; each chart has its own module.
+pub mod forest;
 pub mod km;
 pub mod pk;
 pub mod svg;
