@@ -155,6 +155,14 @@ fn km_json_contract_and_r_numbers() {
     }
     assert_eq!(v["conf_type"], "log");
     assert_eq!(v["n_dropped_missing"], 0);
+    // stats-anchors §4.2: difference 55.9703 (SE 14.9581), printed to 6 digits → 1e-4 relative
+    let d = &v["rmst_difference"];
+    assert_eq!(d["contrast"], "sex=2 minus sex=1");
+    assert!(
+        (d["estimate"].as_f64().unwrap() - 55.9703).abs() / 55.9703 < 1e-4,
+        "{d}"
+    );
+    assert!((d["se"].as_f64().unwrap() - 14.9581).abs() / 14.9581 < 1e-4, "{d}");
 }
 
 #[test]

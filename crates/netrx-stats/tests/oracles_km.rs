@@ -642,3 +642,21 @@ fn waltons_loglog_median_ci_equals_lifelines() {
         check(m.upper, l.get("waltons", &an, "median_ucl"), &format!("{an} ucl"));
     }
 }
+
+#[test]
+fn rmst_difference_matches_stats_anchors() {
+    // stats-anchors.md §4.2 (survRM2-style contrast, printed to 4–6 digits → 1e-4 relative):
+    // lung by sex, τ = 365: difference 55.9703, SE 14.9581, 95% CI 26.653–85.288
+    let curves = grouped("lung.csv", "time", "status", "sex", ConfType::Log);
+    let a = rmst(&curves[0], 365.0).unwrap();
+    let b = rmst(&curves[1], 365.0).unwrap();
+    let d = netrx_stats::rmst::difference(&a, &b, 0.95);
+    for (got, want) in [
+        (d.estimate, 55.9703),
+        (d.se, 14.9581),
+        (d.lower, 26.653),
+        (d.upper, 85.288),
+    ] {
+        assert!((got - want).abs() / want < 1e-4, "got {got}, anchor {want}");
+    }
+}

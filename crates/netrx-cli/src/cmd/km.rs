@@ -374,6 +374,19 @@ pub fn run(a: Args) -> CliResult {
         ));
     }
 
+    // two curves and a horizon: the difference in RMST (second minus first), normal CI (survRM2-style)
+    let rmst_diff = match (a.rmst, curves.as_slice()) {
+        (Some(tau), [c1, c2]) => {
+            let (r1, r2) = (rmst(c1, tau)?, rmst(c2, tau)?);
+            Some((
+                c1.label.clone(),
+                c2.label.clone(),
+                netrx_stats::rmst::difference(&r1, &r2, a.conf_level),
+            ))
+        }
+        _ => None,
+    };
+
     if let Some(path) = &a.svg {
         let series: Vec<netrx_plot::km::KmSeries> = curves
             .iter()
@@ -418,6 +431,10 @@ pub fn run(a: Args) -> CliResult {
             "n": l.rows.len(),
             "n_dropped_missing": l.rows.dropped,
             "logrank": test.as_ref().map(|t| json!({"chisq": t.chisq, "df": t.df, "p": t.p, "stratified": a.strata.is_some()})),
+            "rmst_difference": rmst_diff.as_ref().map(|(la, lb, d)| json!({
+                "contrast": format!("{lb} minus {la}"), "estimate": d.estimate, "se": d.se,
+                "lower": d.lower, "upper": d.upper, "p": d.p, "conf_level": a.conf_level,
+            })),
             "notes": notes,
         });
         return io::print_json(&out);
@@ -460,6 +477,17 @@ pub fn run(a: Args) -> CliResult {
         ));
         s.push_str(&table(&["", "rmean", "se(rmean)"], &rmst_rows));
         s.push('\n');
+    }
+    if let Some((la, lb, d)) = &rmst_diff {
+        s.push_str(&format!(
+            "Difference ({lb} minus {la}): {} (SE {}), {}% CI {} to {}, p = {}\n",
+            sig(d.estimate, 6),
+            sig(d.se, 6),
+            sig(a.conf_level * 100.0, 4),
+            sig(d.lower, 6),
+            sig(d.upper, 6),
+            pval(d.p)
+        ));
     }
     if let Some(t) = &test {
         s.push_str(&format!(
