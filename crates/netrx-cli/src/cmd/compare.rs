@@ -141,7 +141,7 @@ pub fn render(kb: &Kb, c: &Comparison) -> String {
             };
             let ass = i.assessment.map(|a| format!(", {}", a.label())).unwrap_or_default();
             w(format!(
-                "  {}{}{} ({} vs {}): HR {} ({}–{}){ass} — {} [{}]",
+                "  {}{}{}: {} vs {}, HR {} ({}–{}){ass} — {} [{}]",
                 if first { "Path        " } else { "            " },
                 i.trial_name,
                 cohort,
