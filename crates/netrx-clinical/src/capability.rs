@@ -63,6 +63,8 @@ impl Default for Options {
 pub enum Capability {
     /// WHO/ENETS classification (`netrx grade`).
     Grade,
+    /// Tumour-board assessment: options with label, role, evidence, cautions (`netrx assess`).
+    Assess,
     /// RECIST 1.1 response and progression (`netrx recist`).
     Recist,
     /// Quality-of-life scores and deterioration (`netrx qol`).
@@ -79,6 +81,7 @@ impl Capability {
     /// Every capability that exists.
     pub const ALL: &'static [Capability] = &[
         Capability::Grade,
+        Capability::Assess,
         Capability::Recist,
         Capability::Qol,
         Capability::Dose,
@@ -90,6 +93,7 @@ impl Capability {
     pub fn id(self) -> &'static str {
         match self {
             Capability::Grade => "grade",
+            Capability::Assess => "assess",
             Capability::Recist => "recist",
             Capability::Qol => "qol",
             Capability::Dose => "dose",
@@ -115,6 +119,7 @@ pub fn evaluate(cap: Capability, case: &Case, kb: &Kb, opts: &Options) -> Result
         Capability::Recist => {
             crate::recist::assess(case, kb, &crate::recist::RecistOptions::default()).map(|r| to_value(&r))
         }
+        Capability::Assess => crate::assess::assess(case, kb, opts).map(|r| to_value(&r)),
         Capability::Qol => crate::qol::analyse(case, kb, &crate::qol::QolOptions::default()).map(|r| to_value(&r)),
         Capability::Dose => crate::dose::advise(case, kb, opts.region).map(|r| to_value(&r)),
         Capability::Pk => {

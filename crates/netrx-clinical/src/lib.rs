@@ -2,6 +2,7 @@
 //! takes the case (or its parts) and the knowledge base and returns a result
 //! value that front ends print as text or JSON; nothing here does I/O.
 
+pub mod assess;
 pub mod capability;
 pub mod compare;
 pub mod ctcae;
@@ -33,5 +34,6 @@ pub fn check_case(case: &Case, kb: &Kb) -> Result<(), InputError> {
     qol::check_assessments(&case.qol, &kb.qol)?;
     tdm::check_everolimus_times(case)?;
     ctcae::check_labs_and_events(case, kb)?;
+    assess::check_prior_therapies(case, kb)?;
     Ok(())
 }

@@ -149,7 +149,7 @@ impl Num {
     /// The bounds in words, e.g. "> 10" or "≥ 50 and ≤ 60".
     pub fn describe(&self) -> String {
         let mut parts = Vec::new();
-        for (op, b) in [("<", self.lt), ("≤", self.le), (">", self.gt), ("≥", self.ge)] {
+        for (op, b) in [(">", self.gt), ("≥", self.ge), ("<", self.lt), ("≤", self.le)] {
             if let Some(b) = b {
                 parts.push(format!("{op} {}", fmt(b)));
             }
@@ -285,7 +285,8 @@ impl Condition {
             all,
             not,
         } = self;
-        let enums: [(&str, &Option<Vec<String>>, &[&str]); 10] = [
+        type EnumFact<'a> = (&'a str, &'a Option<Vec<String>>, &'a [&'a str]);
+        let enums: [EnumFact; 10] = [
             ("region", region, vocab::REGION),
             ("site", site, vocab::SITE),
             ("differentiation", differentiation, vocab::DIFFERENTIATION),
@@ -458,7 +459,15 @@ pub struct Rule {
     /// A further requirement of the source that the case file cannot test (shown as "not checked").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub also_requires: Option<String>,
+    /// Report the rule as "missing input" when it cannot be decided (default true). False for
+    /// rules on a contraindication the case states when it exists (silence is not a gap to chase).
+    #[serde(default = "yes")]
+    pub report_missing: bool,
     pub source: Source,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// A statement that is not about one agent (e.g. surgery for localised disease).

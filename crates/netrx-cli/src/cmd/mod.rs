@@ -6,6 +6,7 @@ pub mod ctcae;
 pub mod dose;
 pub mod audit;
 pub mod backup;
+pub mod assess;
 pub mod grade;
 pub mod compare;
 pub mod forest;

@@ -1,0 +1,1034 @@
+//! Tumour-board assessment (`netrx assess`): for one patient, every systemic agent
+//! netrx knows, with its label status in the region, its guideline role, the rules
+//! that gave it, the supporting trials and the patient-specific cautions — every
+//! statement with its source and verification status.
+//!
+//! # How an agent's role is decided
+//! 1. Every guideline rule (`knowledge/guidelines/`) naming the agent is evaluated
+//!    over the patient's facts ([`facts`]) in three-valued logic. A rule that
+//!    fires gives its role; a rule with `after` / `after_all` gives `later_line`
+//!    until the patient has finished a line of those agents.
+//! 2. A rule against the agent (`not_recommended`, then `not_indicated`) overrides
+//!    the rules for it; both appear in `why`.
+//! 3. Otherwise the best positive role wins (preferred > option > later_line),
+//!    taken from the rules that place agents in lines of therapy when any fired,
+//!    else from option lists (ENETS 2016 table, NCCN-style algorithm).
+//! 4. Prior therapy: an agent (or, for SSAs, a class) the patient progressed on or
+//!    could not tolerate is `not_recommended` — unless a rule continues it (an SSA
+//!    for a hormone syndrome); a completed course is at most `later_line`.
+//! 5. No rule: `not_indicated` ("no guideline rule in the references positions it").
+//!
+//! A rule that cannot be decided because an input is missing (or a value lies in a
+//! band the source's wording leaves open) does not fire; if firing it would change
+//! the role or the label, the option lists it under `missing` with what would
+//! change. Nothing is filled in by default.
+//!
+//! # Label status
+//! From `knowledge/indications.toml` for the agent and region: `approved` (an
+//! indication holds and no limitation), `off_label_evidence` (outside the label,
+//! or excluded by it, while a guideline rule makes it preferred or an option now),
+//! `not_approved` (outside a fully stated label, or excluded, and no current
+//! guideline role), `undetermined` (a missing input decides the indication),
+//! `not_stated` (the references do not give this product's label) and
+//! `not_applicable` (procedures and strategies).
+
+pub mod evidence;
+pub mod facts;
+
+use crate::capability::{Options, Region};
+use crate::grade::Classification;
+use facts::{Facts, Gap, GapKind, Truth, eval};
+use netrx_case::{Case, InputError, TherapyOutcome};
+use netrx_kb::Kb;
+use netrx_kb::agents::{Agent, AgentKind};
+use netrx_kb::cautions::Severity;
+use netrx_kb::guidelines::{GuidelineHeader, Guidelines, Ordering, Role, Rule};
+use netrx_kb::provenance::{Source, Status};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+pub use evidence::{CompareHint, Evidence};
+
+/// Label status of an agent for this patient's indication in the region.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LabelStatus {
+    /// The patient is inside a stated label indication.
+    Approved,
+    /// Outside the label (or excluded by it), and no guideline rule puts it forward now.
+    NotApproved,
+    /// Outside the label (or excluded by it), but a guideline rule makes it preferred or an option.
+    OffLabelEvidence,
+    /// A missing input decides whether an indication holds (see `missing`).
+    Undetermined,
+    /// The references do not state this product's label for the patient's indication.
+    NotStated,
+    /// A procedure or strategy: no drug label.
+    NotApplicable,
+}
+
+impl LabelStatus {
+    pub fn id(self) -> &'static str {
+        match self {
+            LabelStatus::Approved => "approved",
+            LabelStatus::NotApproved => "not_approved",
+            LabelStatus::OffLabelEvidence => "off_label_evidence",
+            LabelStatus::Undetermined => "undetermined",
+            LabelStatus::NotStated => "not_stated",
+            LabelStatus::NotApplicable => "not_applicable",
+        }
+    }
+}
+
+/// One statement behind a role or label: a rule that fired, a prior therapy, a label row.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Why {
+    /// Rule id (`pnet.p3_everolimus`), label row id, `prior_therapies[i]`, or `no_rule`.
+    pub id: String,
+    pub text: String,
+    /// The source reference.
+    pub source: String,
+    /// Verification status of the source.
+    pub status: Status,
+    /// What this statement does: a role (`preferred`, …, `not_indicated`) or, for the
+    /// label, `indication`, `limitation`, `flag`, `outside_label`, `not_stated`.
+    pub effect: String,
+    /// Level / grade of recommendation, where the source gives one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<String>,
+    /// A requirement of the source that netrx cannot check from the case file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_checked: Option<String>,
+    /// Caveat from the source (uncertain wording, how a phrase was read).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// Whether the rule orders lines of therapy (`lines`) or lists options (`list`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ordering: Option<Ordering>,
+}
+
+impl Why {
+    fn from_source(id: &str, text: &str, source: &Source, effect: &str) -> Why {
+        Why {
+            id: id.into(),
+            text: text.into(),
+            source: source.reference.clone(),
+            status: source.status,
+            effect: effect.into(),
+            level: None,
+            not_checked: None,
+            note: source.note.clone(),
+            ordering: None,
+        }
+    }
+}
+
+/// A decisive input that is missing (or borderline), and what it would change.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Missing {
+    /// Case-file fields (dotted paths).
+    pub fields: Vec<String>,
+    /// `missing` or `borderline`.
+    pub kind: GapKind,
+    /// What is missing or why it is borderline.
+    pub detail: String,
+    /// What would change if the rule held: `role preferred`, `label approved`, …
+    pub would: String,
+    /// The rules or label rows concerned.
+    pub rule: String,
+    /// The rule's text (or what the input decides).
+    pub text: String,
+    /// For a missing categorical input: the role and label each of its values would give.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub outcomes: Vec<Outcome>,
+}
+
+/// Role and label if a missing input had a given value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Outcome {
+    /// The value, as written in the case file.
+    pub value: String,
+    pub role: Role,
+    pub label: LabelStatus,
+}
+
+/// A patient-specific caution.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CautionOut {
+    pub id: String,
+    pub severity: Severity,
+    pub text: String,
+    pub source: String,
+    pub status: Status,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// The label part of an option.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LabelDetail {
+    /// The product and document the label rows come from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub product: Option<String>,
+    /// The rows that decided the status, and flags to know.
+    pub basis: Vec<Why>,
+}
+
+/// One agent for this patient.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AgentOption {
+    /// Agent id.
+    pub agent: String,
+    /// Display name.
+    pub name: String,
+    /// Label status in the region for this patient's indication.
+    pub label: LabelStatus,
+    pub label_detail: LabelDetail,
+    /// Guideline role.
+    pub role: Role,
+    /// The rules that fired (and prior-therapy effects), each with source and status.
+    pub why: Vec<Why>,
+    /// Supporting trials in this patient's population.
+    pub evidence: Vec<Evidence>,
+    /// Patient-specific cautions.
+    pub cautions: Vec<CautionOut>,
+    /// Missing or borderline inputs that would change the role or the label.
+    pub missing: Vec<Missing>,
+}
+
+/// A sourced statement (advice, the standing note).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Statement {
+    pub id: String,
+    pub text: String,
+    pub source: String,
+    pub status: Status,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// A missing input and the agents it decides.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MissingSummary {
+    pub field: String,
+    pub kind: GapKind,
+    /// Agents whose role or label it would change.
+    pub affects: Vec<String>,
+}
+
+/// The patient's facts as the engine read them (null = not known).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FactsOut {
+    pub site: String,
+    pub differentiation: Option<String>,
+    pub entity: Option<String>,
+    pub grade: Option<String>,
+    pub ki67_percent: Option<f64>,
+    pub functional: Option<bool>,
+    pub syndrome: Option<String>,
+    pub sstr: Option<String>,
+    pub progression: Option<String>,
+    pub progression_months: Option<f64>,
+    pub extent: Option<String>,
+    pub liver_burden_percent: Option<f64>,
+    pub extrahepatic: Option<bool>,
+    pub symptomatic: Option<bool>,
+    pub chemo_contraindicated: Option<bool>,
+    pub comorbidities: Vec<String>,
+    pub prior_therapies: Vec<PriorOut>,
+}
+
+/// A prior line as read.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PriorOut {
+    pub agent: String,
+    pub line: u32,
+    pub outcome: TherapyOutcome,
+}
+
+/// The assessment (the JSON contract of `netrx assess --json`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Assessment {
+    pub knowledge_version: String,
+    pub case_id: String,
+    /// The classification (as `netrx grade --json`).
+    pub classification: Classification,
+    pub region: Region,
+    /// The facts the rules were evaluated on.
+    pub facts: FactsOut,
+    /// Every systemic agent netrx knows, best role first.
+    pub options: Vec<AgentOption>,
+    /// Statements that are not about one agent (surgery for localised disease, …).
+    pub advice: Vec<Statement>,
+    /// Missing inputs that decide something, with the agents they affect.
+    pub missing: Vec<MissingSummary>,
+    /// Indirect or direct comparisons `netrx compare` can make among the options.
+    pub compare_hints: Vec<CompareHint>,
+    /// No head-to-head trial decides among the options.
+    pub standing_note: Statement,
+    pub warnings: Vec<String>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Roles
+
+/// A rule that fired for an agent.
+#[derive(Debug, Clone)]
+struct Hit<'k> {
+    rule: &'k Rule,
+    /// The role after `after` / `after_all`.
+    role: Role,
+    ordering: Ordering,
+    /// Why the role is `later_line` although the rule's role is not.
+    waiting: Option<String>,
+}
+
+fn rank(r: Role) -> u8 {
+    match r {
+        Role::Preferred => 0,
+        Role::Option => 1,
+        Role::LaterLine => 2,
+        Role::NotRecommended => 3,
+        Role::NotIndicated => 4,
+    }
+}
+
+/// The names of agents and groups in an `after` list, for the reader.
+fn names(list: &[String], kb: &Kb) -> String {
+    list.iter()
+        .map(|a| match a.strip_prefix('@') {
+            Some(g) => kb
+                .guidelines
+                .group(g)
+                .map(|g| g.name.clone())
+                .unwrap_or_else(|| a.clone()),
+            None => kb.agents.agent(a).map(|x| x.name.clone()).unwrap_or_else(|| a.clone()),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn ended_any(list: &[String], f: &Facts, g: &Guidelines) -> bool {
+    let set = g.expand(list);
+    f.prior.iter().any(|p| p.ended() && set.contains(p.agent.as_str()))
+}
+
+fn hit<'k>(header: &'k GuidelineHeader, rule: &'k Rule, f: &Facts, kb: &'k Kb) -> Hit<'k> {
+    let g = &kb.guidelines;
+    let after_ok = rule.after.is_empty() || ended_any(&rule.after, f, g);
+    let after_all_ok = rule.after_all.iter().all(|x| ended_any(std::slice::from_ref(x), f, g));
+    let (role, waiting) = if rule.role.is_positive() && !(after_ok && after_all_ok) {
+        let list = if !after_ok { &rule.after } else { &rule.after_all };
+        let how = if !after_ok { "any of" } else { "each of" };
+        (
+            Role::LaterLine,
+            Some(format!(
+                "positioned after a line of {how}: {}; the patient has not had one yet",
+                names(list, kb)
+            )),
+        )
+    } else {
+        (rule.role, None)
+    };
+    Hit {
+        rule,
+        role,
+        ordering: Guidelines::ordering(header, rule),
+        waiting,
+    }
+}
+
+/// How prior therapy bears on an agent.
+#[derive(Debug, Clone, Default)]
+struct PriorEffect {
+    /// Progressed on or intolerant of the agent or its class: (prior index, text).
+    exhausted: Vec<(usize, String)>,
+    completed: Vec<(usize, String)>,
+    ongoing: Vec<(usize, String)>,
+    /// Source of the class rule, when the exhaustion is by class.
+    class_source: Option<Source>,
+}
+
+fn prior_effect(agent: &str, f: &Facts, kb: &Kb) -> PriorEffect {
+    let mut e = PriorEffect::default();
+    let name = |a: &str| {
+        kb.agents
+            .agent(a)
+            .map(|x| x.name.clone())
+            .unwrap_or_else(|| a.to_string())
+    };
+    for p in &f.prior {
+        if p.agent == agent {
+            let what = format!("{} (prior_therapies[{}], line {})", name(&p.agent), p.index, p.line);
+            match p.outcome {
+                TherapyOutcome::Progressed => e.exhausted.push((p.index, format!("Progressed on {what}."))),
+                TherapyOutcome::Intolerant => e.exhausted.push((p.index, format!("Did not tolerate {what}."))),
+                TherapyOutcome::Completed => e.completed.push((
+                    p.index,
+                    format!(
+                        "Already received {what} as a completed course; re-treatment is not addressed by the \
+                         references — decide individually."
+                    ),
+                )),
+                TherapyOutcome::Ongoing => e.ongoing.push((p.index, format!("Currently receiving {what}."))),
+            }
+        }
+    }
+    if e.exhausted.is_empty() {
+        for grp in &kb.guidelines.vocabulary.groups {
+            if !grp.progression_applies_to_class || !grp.agents.iter().any(|a| a == agent) {
+                continue;
+            }
+            for p in &f.prior {
+                if p.agent != agent && p.outcome == TherapyOutcome::Progressed && grp.agents.contains(&p.agent) {
+                    e.exhausted.push((
+                        p.index,
+                        format!(
+                            "Progressed on {} (prior_therapies[{}], line {}), another of the {}: progression on \
+                             one is treated as progression on the class.",
+                            name(&p.agent),
+                            p.index,
+                            p.line,
+                            grp.name
+                        ),
+                    ));
+                    e.class_source = Some(grp.source.clone());
+                }
+            }
+        }
+    }
+    e
+}
+
+fn combine(hits: &[Hit]) -> Option<Role> {
+    if hits.iter().any(|h| h.role == Role::NotRecommended) {
+        return Some(Role::NotRecommended);
+    }
+    if hits.iter().any(|h| h.role == Role::NotIndicated) {
+        return Some(Role::NotIndicated);
+    }
+    let lines: Vec<&Hit> = hits.iter().filter(|h| h.ordering == Ordering::Lines).collect();
+    let pool: Vec<&Hit> = if lines.is_empty() { hits.iter().collect() } else { lines };
+    pool.iter().map(|h| h.role).min_by_key(|r| rank(*r))
+}
+
+/// The role from the hits and the prior therapy.
+fn decide(hits: &[Hit], prior: &PriorEffect) -> Role {
+    let base = combine(hits);
+    if !prior.exhausted.is_empty() {
+        let cont = hits
+            .iter()
+            .filter(|h| h.rule.continuation && h.role.is_positive())
+            .map(|h| h.role)
+            .min_by_key(|r| rank(*r));
+        return cont.unwrap_or(Role::NotRecommended);
+    }
+    match base {
+        Some(r) if !prior.completed.is_empty() && rank(r) < rank(Role::LaterLine) => Role::LaterLine,
+        Some(r) => r,
+        None => Role::NotIndicated,
+    }
+}
+
+fn role_why(h: &Hit) -> Why {
+    let r = h.rule;
+    let mut text = r.text.clone();
+    if let Some(w) = &h.waiting {
+        text.push_str(&format!(" ({w})"));
+    }
+    Why {
+        id: r.id.clone(),
+        text,
+        source: r.source.reference.clone(),
+        status: r.source.status,
+        effect: h.role.id().into(),
+        level: r.level.clone(),
+        not_checked: r.also_requires.clone(),
+        note: r.source.note.clone(),
+        ordering: Some(h.ordering),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Labels
+
+fn status_rank(s: Status) -> u8 {
+    match s {
+        Status::Verified => 0,
+        Status::VerifiedSecondary => 1,
+        Status::Unverified => 2,
+        Status::Derived => 3,
+    }
+}
+
+fn positive_now(r: Role) -> bool {
+    matches!(r, Role::Preferred | Role::Option)
+}
+
+/// Label status, its basis, and the label rows a gap leaves undecided (gaps, row id).
+fn label_status(
+    agent: &Agent,
+    role: Role,
+    f: &Facts,
+    kb: &Kb,
+) -> (LabelStatus, LabelDetail, Vec<(BTreeSet<Gap>, String)>) {
+    let g = &kb.guidelines;
+    if matches!(
+        agent.kind,
+        AgentKind::Procedure | AgentKind::Strategy | AgentKind::Control
+    ) {
+        return (
+            LabelStatus::NotApplicable,
+            LabelDetail {
+                product: None,
+                basis: Vec::new(),
+            },
+            Vec::new(),
+        );
+    }
+    let Some(l) = kb.indications.label(&agent.id, f.region) else {
+        return (
+            LabelStatus::NotStated,
+            LabelDetail {
+                product: None,
+                basis: vec![Why {
+                    id: "not_stated".into(),
+                    text: format!(
+                        "The references do not state the label of {} in the {}.",
+                        agent.name,
+                        region_name(f.region)
+                    ),
+                    source: "knowledge/indications.toml (no entry)".into(),
+                    status: Status::Unverified,
+                    effect: "not_stated".into(),
+                    level: None,
+                    not_checked: None,
+                    note: None,
+                    ordering: None,
+                }],
+            },
+            Vec::new(),
+        );
+    };
+    let mut basis = Vec::new();
+    let mut missing = Vec::new();
+    let mut matched = Vec::new();
+    let mut unknown_ind = Vec::new();
+    for ind in &l.indications {
+        match eval(&ind.when, f, g) {
+            Truth::True => matched.push(ind),
+            Truth::Unknown(gaps) => unknown_ind.push((ind, gaps)),
+            Truth::False => {}
+        }
+    }
+    let mut limited = Vec::new();
+    let mut unknown_lim = Vec::new();
+    for lim in &l.limitations {
+        match eval(&lim.when, f, g) {
+            Truth::True => limited.push(lim),
+            Truth::Unknown(gaps) => unknown_lim.push((lim, gaps)),
+            Truth::False => {}
+        }
+    }
+    let outside = || {
+        if positive_now(role) {
+            LabelStatus::OffLabelEvidence
+        } else {
+            LabelStatus::NotApproved
+        }
+    };
+    let status = if !limited.is_empty() {
+        for lim in &limited {
+            basis.push(Why::from_source(&lim.id, &lim.text, &lim.source, "limitation"));
+        }
+        outside()
+    } else if !matched.is_empty() {
+        for ind in &matched {
+            basis.push(Why::from_source(&ind.id, &ind.text, &ind.source, "indication"));
+        }
+        for (lim, gaps) in &unknown_lim {
+            missing.push((gaps.clone(), lim.id.clone()));
+        }
+        LabelStatus::Approved
+    } else if !unknown_ind.is_empty() {
+        for (ind, gaps) in &unknown_ind {
+            missing.push((gaps.clone(), ind.id.clone()));
+            basis.push(Why::from_source(
+                &ind.id,
+                &ind.text,
+                &ind.source,
+                "undetermined_indication",
+            ));
+        }
+        LabelStatus::Undetermined
+    } else if l.complete {
+        for ind in &l.indications {
+            basis.push(Why::from_source(&ind.id, &ind.text, &ind.source, "outside_label"));
+        }
+        outside()
+    } else {
+        basis.push(Why::from_source(
+            "not_stated",
+            &format!(
+                "{} — the references do not state its label for this indication.",
+                l.product
+            ),
+            &l.source,
+            "not_stated",
+        ));
+        LabelStatus::NotStated
+    };
+    for fl in &l.flags {
+        if eval(&fl.when, f, g) == Truth::True {
+            basis.push(Why::from_source(&fl.id, &fl.text, &fl.source, "flag"));
+        }
+    }
+    (
+        status,
+        LabelDetail {
+            product: Some(l.product.clone()),
+            basis,
+        },
+        missing,
+    )
+}
+
+fn region_name(r: &str) -> &'static str {
+    match r {
+        "eu" => "EU (EMA SmPC)",
+        _ => "US (FDA label)",
+    }
+}
+
+fn missing_entry(gaps: &BTreeSet<Gap>, would: String, rule: &str, text: &str) -> Missing {
+    let kind = if gaps.iter().all(|g| g.kind == GapKind::Borderline) {
+        GapKind::Borderline
+    } else {
+        GapKind::Missing
+    };
+    let mut fields: Vec<String> = gaps.iter().map(|g| g.field.clone()).collect();
+    fields.dedup();
+    Missing {
+        fields,
+        kind,
+        detail: gaps.iter().map(|g| g.detail.clone()).collect::<Vec<_>>().join("; "),
+        would,
+        rule: rule.into(),
+        text: text.into(),
+        outcomes: Vec::new(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The assessment
+
+fn statement(id: &str, text: &str, s: &Source) -> Statement {
+    Statement {
+        id: id.into(),
+        text: text.into(),
+        source: s.reference.clone(),
+        status: s.status,
+        note: s.note.clone(),
+    }
+}
+
+type Undecided<'k> = Vec<(Hit<'k>, BTreeSet<Gap>)>;
+
+/// The rules naming an agent that fire, and those a gap leaves undecided.
+fn evaluate_rules<'k>(agent: &str, f: &Facts, kb: &'k Kb) -> (Vec<Hit<'k>>, Undecided<'k>) {
+    let g = &kb.guidelines;
+    let mut hits = Vec::new();
+    let mut unknown = Vec::new();
+    for (h, r) in g.rules() {
+        if !r.agents.iter().any(|a| a == agent) {
+            continue;
+        }
+        match eval(&r.when, f, g) {
+            Truth::True => hits.push(hit(h, r, f, kb)),
+            Truth::Unknown(gaps) => unknown.push((hit(h, r, f, kb), gaps)),
+            Truth::False => {}
+        }
+    }
+    (hits, unknown)
+}
+
+/// Role and label of an agent for a set of facts (used to say what a missing input would change).
+fn role_and_label(agent: &Agent, f: &Facts, kb: &Kb, prior: &PriorEffect) -> (Role, LabelStatus) {
+    let role = decide(&evaluate_rules(&agent.id, f, kb).0, prior);
+    (role, label_status(agent, role, f, kb).0)
+}
+
+fn withheld(r: Role) -> bool {
+    !r.is_positive()
+}
+
+/// What each value of a missing categorical input would make of the agent; `None` when no value
+/// changes anything the reader acts on.
+fn enumerate_gap(
+    agent: &Agent,
+    field: &str,
+    f: &Facts,
+    kb: &Kb,
+    prior: &PriorEffect,
+    now: (Role, LabelStatus),
+) -> Option<Vec<Outcome>> {
+    let values = facts::values_of(field)?;
+    let outcomes: Vec<Outcome> = values
+        .iter()
+        .filter_map(|v| {
+            let g = f.with(field, v, kb)?;
+            let (role, label) = role_and_label(agent, &g, kb, prior);
+            Some(Outcome {
+                value: v.to_string(),
+                role,
+                label,
+            })
+        })
+        .collect();
+    let matters = outcomes
+        .iter()
+        .any(|o| o.label != now.1 || (o.role != now.0 && !(withheld(o.role) && withheld(now.0))));
+    matters.then_some(outcomes)
+}
+
+fn assess_agent(agent: &Agent, f: &Facts, kb: &Kb, case: &Case) -> AgentOption {
+    let (hits, unknown) = evaluate_rules(&agent.id, f, kb);
+    let prior = prior_effect(&agent.id, f, kb);
+    let role = decide(&hits, &prior);
+
+    // why: the rules that fired, best role first, then prior-therapy effects.
+    let mut why: Vec<Why> = hits.iter().map(role_why).collect();
+    // The rules that gave the final role first; then by role, verification status, and lines before lists.
+    why.sort_by_key(|w| {
+        let r = hits.iter().find(|h| h.rule.id == w.id).map(|h| h.role);
+        (
+            r != Some(role),
+            r.map(rank).unwrap_or(9),
+            status_rank(w.status),
+            w.ordering != Some(Ordering::Lines),
+        )
+    });
+    let case_source = |i: usize| format!("case input prior_therapies[{i}]");
+    for (i, text) in &prior.exhausted {
+        let continued = role.is_positive();
+        let (source, status, note) = match &prior.class_source {
+            Some(s) => (
+                format!("{}; {}", case_source(*i), s.reference),
+                s.status,
+                s.note.clone(),
+            ),
+            None => (case_source(*i), Status::Derived, None),
+        };
+        why.insert(
+            0,
+            Why {
+                id: format!("prior_therapies[{i}]"),
+                text: if continued {
+                    format!("{text} It is continued for the reason below, not as a new antiproliferative line.")
+                } else {
+                    format!("{text} Not offered again as if new.")
+                },
+                source,
+                status,
+                effect: if continued {
+                    role.id().into()
+                } else {
+                    "not_recommended".into()
+                },
+                level: None,
+                not_checked: None,
+                note,
+                ordering: None,
+            },
+        );
+    }
+    for (i, text) in prior.completed.iter().chain(prior.ongoing.iter()) {
+        why.push(Why {
+            id: format!("prior_therapies[{i}]"),
+            text: text.clone(),
+            source: case_source(*i),
+            status: Status::Derived,
+            effect: if prior.completed.iter().any(|(j, _)| j == i) {
+                "later_line".into()
+            } else {
+                "note".into()
+            },
+            level: None,
+            not_checked: None,
+            note: None,
+            ordering: None,
+        });
+    }
+    if hits.is_empty() && prior.exhausted.is_empty() {
+        why.push(Why {
+            id: "no_rule".into(),
+            text: format!(
+                "No guideline rule in the knowledge base positions {} for this patient (site, grade, SSTR status, \
+                 function, course and prior therapy as given).",
+                agent.name
+            ),
+            source: "knowledge/guidelines/ (clinical-rules.md §C)".into(),
+            status: Status::Derived,
+            effect: "not_indicated".into(),
+            level: None,
+            not_checked: None,
+            note: None,
+            ordering: None,
+        });
+    }
+
+    let (label, label_detail, label_gaps) = label_status(agent, role, f, kb);
+
+    // missing: a categorical input that is missing is tried with each of its values; rules and
+    // label rows that a number (or a borderline value, or several inputs at once) leaves open are
+    // reported with what would change if they held. A change between two roles that both
+    // withhold the agent is not worth the reader's time.
+    let mut missing: Vec<Missing> = Vec::new();
+    let reported: Vec<&(Hit, BTreeSet<Gap>)> = unknown.iter().filter(|(h, _)| h.rule.report_missing).collect();
+    let mut fields: BTreeMap<&str, (&Gap, Vec<&str>)> = BTreeMap::new();
+    for (h, gaps) in &reported {
+        for gap in gaps.iter().filter(|g| g.kind == GapKind::Missing) {
+            fields.entry(&gap.field).or_insert((gap, Vec::new())).1.push(&h.rule.id);
+        }
+    }
+    for (gaps, row) in &label_gaps {
+        for gap in gaps.iter().filter(|g| g.kind == GapKind::Missing) {
+            fields.entry(&gap.field).or_insert((gap, Vec::new())).1.push(row);
+        }
+    }
+    let mut enumerated: BTreeSet<&str> = BTreeSet::new();
+    for (field, (gap, rules)) in &fields {
+        if facts::values_of(field).is_none() {
+            continue;
+        }
+        enumerated.insert(field);
+        if let Some(outcomes) = enumerate_gap(agent, field, f, kb, &prior, (role, label)) {
+            let would = outcomes
+                .iter()
+                .map(|o| {
+                    let mut x = format!("if {}: role {}", o.value, o.role.id());
+                    if o.label != label {
+                        x.push_str(&format!(", label {}", o.label.id()));
+                    }
+                    x
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            let mut rules = rules.clone();
+            rules.dedup();
+            missing.push(Missing {
+                fields: vec![field.to_string()],
+                kind: GapKind::Missing,
+                detail: gap.detail.clone(),
+                would,
+                rule: rules.join(", "),
+                text: format!("{field} decides rules or label rows for {}", agent.name),
+                outcomes,
+            });
+        }
+    }
+    let covered = |gaps: &BTreeSet<Gap>| gaps.len() == 1 && gaps.iter().all(|g| enumerated.contains(g.field.as_str()));
+    for (h, gaps) in reported.iter().map(|x| (&x.0, &x.1)).filter(|(_, gaps)| !covered(gaps)) {
+        let mut with = hits.clone();
+        with.push(h.clone());
+        let would = decide(&with, &prior);
+        if would == role || (withheld(would) && withheld(role)) {
+            continue;
+        }
+        let m = missing_entry(
+            gaps,
+            format!("role {} if this rule holds", would.id()),
+            &h.rule.id,
+            &h.rule.text,
+        );
+        match missing
+            .iter_mut()
+            .find(|x| x.fields == m.fields && x.kind == m.kind && x.would == m.would)
+        {
+            Some(x) => x.rule.push_str(&format!(", {}", m.rule)),
+            None => missing.push(m),
+        }
+    }
+    if label == LabelStatus::Undetermined || label == LabelStatus::Approved {
+        for (gaps, row) in label_gaps.iter().filter(|(gaps, _)| !covered(gaps)) {
+            let would = if label == LabelStatus::Undetermined {
+                "label approved if this indication holds"
+            } else {
+                "label not_approved if this limitation holds"
+            };
+            let text = kb
+                .indications
+                .label(&agent.id, f.region)
+                .and_then(|l| l.indications.iter().chain(l.limitations.iter()).find(|r| r.id == *row))
+                .map(|r| r.text.clone())
+                .unwrap_or_default();
+            missing.push(missing_entry(gaps, would.into(), row, &text));
+        }
+    }
+
+    let cautions = kb
+        .cautions
+        .for_agent(&agent.id)
+        .filter(|c| eval(&c.when, f, &kb.guidelines) == Truth::True)
+        .map(|c| CautionOut {
+            id: c.id.clone(),
+            severity: c.severity,
+            text: c.text.clone(),
+            source: c.source.reference.clone(),
+            status: c.source.status,
+            note: c.source.note.clone(),
+        })
+        .collect();
+
+    AgentOption {
+        agent: agent.id.clone(),
+        name: agent.name.clone(),
+        label,
+        label_detail,
+        role,
+        why,
+        evidence: evidence::for_agent(&agent.id, case, f, kb),
+        cautions,
+        missing,
+    }
+}
+
+fn known<T: Clone>(v: &Result<T, Gap>) -> Option<T> {
+    v.as_ref().ok().cloned()
+}
+
+fn facts_out(f: &Facts) -> FactsOut {
+    FactsOut {
+        site: f.site.into(),
+        differentiation: known(&f.differentiation).map(String::from),
+        entity: known(&f.entity).map(String::from),
+        grade: known(&f.grade),
+        ki67_percent: known(&f.ki67),
+        functional: known(&f.functional),
+        syndrome: known(&f.syndrome).map(String::from),
+        sstr: known(&f.sstr).map(String::from),
+        progression: known(&f.progression).map(String::from),
+        progression_months: known(&f.progression_months),
+        extent: known(&f.extent).map(String::from),
+        liver_burden_percent: known(&f.liver_burden),
+        extrahepatic: known(&f.extrahepatic),
+        symptomatic: known(&f.symptomatic),
+        chemo_contraindicated: known(&f.chemo_contraindicated),
+        comorbidities: f.comorbidities.iter().map(|c| c.to_string()).collect(),
+        prior_therapies: f
+            .prior
+            .iter()
+            .map(|p| PriorOut {
+                agent: p.agent.clone(),
+                line: p.line,
+                outcome: p.outcome,
+            })
+            .collect(),
+    }
+}
+
+/// Assess a case: classification, then every systemic agent with label, role, why,
+/// evidence and cautions. `opts.region` chooses the label; `opts.scheme` the grading scheme.
+pub fn assess(case: &Case, kb: &Kb, opts: &Options) -> Result<Assessment, InputError> {
+    check_prior_therapies(case, kb)?;
+    let classification = crate::grade::classify(&case.tumor, &opts.scheme, kb)?;
+    let f = Facts::read(case, &classification, opts.region, kb);
+    let g = &kb.guidelines;
+
+    let mut options: Vec<AgentOption> = kb
+        .agents
+        .agents
+        .iter()
+        .filter(|a| a.kind != AgentKind::Control)
+        .map(|a| assess_agent(a, &f, kb, case))
+        .collect();
+    options.sort_by_key(|o| rank(o.role)); // stable: agents.toml order within a role
+
+    let advice = g
+        .advice()
+        .filter(|(_, a)| eval(&a.when, &f, g) == Truth::True)
+        .map(|(_, a)| statement(&a.id, &a.text, &a.source))
+        .collect();
+
+    let mut by_field: BTreeMap<(String, GapKind), BTreeSet<String>> = BTreeMap::new();
+    for o in &options {
+        for m in &o.missing {
+            for fld in &m.fields {
+                by_field
+                    .entry((fld.clone(), m.kind))
+                    .or_default()
+                    .insert(o.agent.clone());
+            }
+        }
+    }
+    let missing: Vec<MissingSummary> = by_field
+        .into_iter()
+        .map(|((field, kind), affects)| MissingSummary {
+            field,
+            kind,
+            affects: affects.into_iter().collect(),
+        })
+        .collect();
+
+    let mut warnings: Vec<String> = classification
+        .warnings
+        .iter()
+        .map(|w| format!("Classification: {w}"))
+        .collect();
+    warnings.extend(f.notes.iter().cloned());
+    for m in &missing {
+        let what = match m.kind {
+            GapKind::Missing => "is missing",
+            GapKind::Borderline => "is borderline for a rule's wording",
+        };
+        warnings.push(format!(
+            "{} {what}: it decides the role or label of {} (see options[].missing).",
+            m.field,
+            m.affects.join(", ")
+        ));
+    }
+
+    let sn = &g.vocabulary.standing_note;
+    let compare_hints = evidence::compare_hints(&options, &f, kb);
+    Ok(Assessment {
+        knowledge_version: kb.version().to_string(),
+        case_id: case.id.clone(),
+        classification,
+        region: opts.region,
+        facts: facts_out(&f),
+        options,
+        advice,
+        missing,
+        compare_hints,
+        standing_note: statement("standing_note", &sn.text, &sn.source),
+        warnings,
+    })
+}
+
+/// The knowledge check of `prior_therapies`: every agent must be an agent id of the
+/// knowledge base (a treatment, not a control arm).
+pub fn check_prior_therapies(case: &Case, kb: &Kb) -> Result<(), InputError> {
+    for (i, p) in case.prior_therapies.iter().enumerate() {
+        let ok = kb.agents.agent(&p.agent).is_some_and(|a| a.kind != AgentKind::Control);
+        if ok {
+            continue;
+        }
+        let ids: Vec<&str> = kb
+            .agents
+            .agents
+            .iter()
+            .filter(|a| a.kind != AgentKind::Control)
+            .map(|a| a.id.as_str())
+            .collect();
+        let hint = match kb.agents.resolve_agent(&p.agent) {
+            Some(a) if a.kind != AgentKind::Control => format!(" (did you mean {:?}?)", a.id),
+            _ => String::new(),
+        };
+        return Err(InputError::invalid(
+            format!("prior_therapies[{i}].agent"),
+            format!("{:?}{hint}", p.agent),
+            format!("an agent id from the knowledge base: {}", ids.join(", ")),
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,323 @@
+//! The evidence of an option: the trials of the knowledge base that tested the
+//! agent in cohorts enrolling this patient's primary site (via
+//! [`netrx_kb::trials::Trials::evidence`]), each with the ways its population
+//! differs from the patient — derived from the trial data, not written by hand —
+//! and the `netrx compare` hints for pairs of current options that the evidence
+//! network connects.
+
+use super::facts::Facts;
+use super::{AgentOption, Role};
+use netrx_case::Case;
+use netrx_kb::Kb;
+use netrx_kb::populations::Fit;
+use netrx_kb::provenance::Status;
+use netrx_kb::trials::{
+    AnalysisKind, Assessment as Read, Endpoint, Functional, Median, PriorTherapy, Progression, Trial, num,
+};
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+/// One arm of a result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EvidenceArm {
+    pub arm: String,
+    /// The arm's treatment (node name).
+    pub treatment: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub n: Option<u32>,
+    /// Median in `unit` (a number, or "NR" = not reached).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub median: Option<Median>,
+    /// A rate at the landmark or a response rate, %.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub percent: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub orr: Option<f64>,
+}
+
+/// An effect estimate.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EffectOut {
+    /// `hr`, `or`, …
+    pub measure: String,
+    pub value: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ci_low: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ci_high: Option<f64>,
+    pub ci_level: f64,
+    /// `[experimental arm, control arm]`.
+    pub contrast: [String; 2],
+    /// The source gives it as approximate (≈).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub approximate: bool,
+}
+
+/// One supporting result of a trial.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Evidence {
+    /// Trial id (`radiant-3`): `netrx trials show <id>` shows it in full.
+    pub trial: String,
+    pub name: String,
+    /// Cohort id (`all` = the whole trial).
+    pub cohort: String,
+    pub cohort_label: String,
+    /// Patients in the cohort.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub n: Option<u32>,
+    /// `tested` (the agent is in the experimental arm, or the study is single-arm or
+    /// non-comparative) or `comparator` (the agent is the control arm).
+    pub relation: String,
+    /// How the cohort's sites fit the population searched.
+    pub fit: Fit,
+    pub endpoint: Endpoint,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assessment: Option<Read>,
+    pub analysis_kind: AnalysisKind,
+    /// The analysis as described in the trial base.
+    pub analysis: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    pub arms: Vec<EvidenceArm>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effect: Option<EffectOut>,
+    /// The p-value as the source gives it, with its sidedness.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p: Option<String>,
+    pub source: String,
+    pub status: Status,
+    /// How the trial's population differs from this patient (derived from the trial data).
+    pub population_notes: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+fn population_notes(t: &Trial, fit: Fit, f: &Facts, case: &Case) -> Vec<String> {
+    let p = &t.population;
+    let mut v = Vec::new();
+    match (p.functional, f.functional.as_ref().ok()) {
+        (Functional::NonFunctional, Some(true)) => {
+            v.push("enrolled non-functional tumours only; this tumour is functional".to_string())
+        }
+        (Functional::Functional, Some(false)) => {
+            v.push("enrolled functional tumours (hormone syndrome) only; this tumour is non-functional".to_string())
+        }
+        _ => {}
+    }
+    if let (Some(max), Ok(k)) = (p.ki67_max, f.ki67.as_ref())
+        && *k > max
+    {
+        v.push(format!(
+            "Ki-67 ≤ {} % was required; this tumour {} %",
+            num(max),
+            num(*k)
+        ));
+    }
+    match (p.progression, f.progression.as_ref().ok()) {
+        (Progression::Required, Some(&"stable")) => {
+            v.push("documented progression was required; this tumour is stable".to_string())
+        }
+        (Progression::NotRequired, Some(&"progressive")) => v.push(
+            "progression was not required at entry (a largely stable or newly diagnosed population); this tumour \
+             is progressive"
+                .to_string(),
+        ),
+        _ => {}
+    }
+    let pretreated = !case.prior_therapies.is_empty();
+    match p.prior_therapy {
+        PriorTherapy::Required if !pretreated => {
+            v.push("a later-line population (prior therapy required); this patient is treatment-naive".to_string())
+        }
+        PriorTherapy::Naive if pretreated => {
+            v.push("a treatment-naive population; this patient is pretreated".to_string())
+        }
+        _ => {}
+    }
+    if let Some(grade) = &p.grade {
+        if f.grade.as_deref() == Ok("G3") && !grade.contains("G3") {
+            v.push(format!("enrolled {grade}; this tumour is G3"));
+        }
+        if f.entity.as_deref() == Ok("nec") && !grade.contains("NEC") {
+            v.push(format!(
+                "enrolled {grade}; this tumour is a poorly differentiated carcinoma"
+            ));
+        }
+    }
+    if fit == Fit::Mixed {
+        v.push("mixed primary sites (also sites other than this patient's)".to_string());
+    }
+    v
+}
+
+/// The evidence for an agent: cohorts enrolling the patient's site, most specific population first.
+pub fn for_agent(agent: &str, case: &Case, f: &Facts, kb: &Kb) -> Vec<Evidence> {
+    let Some(map) = kb.guidelines.site_map(f.site) else {
+        return Vec::new();
+    };
+    let mut seen: BTreeSet<&str> = BTreeSet::new();
+    let mut out = Vec::new();
+    for pop in &map.populations {
+        let lines = kb.trials.evidence(&kb.agents, &kb.populations, agent, pop);
+        let mut this_pop: BTreeSet<&str> = BTreeSet::new();
+        for line in lines {
+            if seen.contains(line.trial) {
+                continue;
+            }
+            let Some(t) = kb.trials.get(line.trial) else { continue };
+            if !t.cohort_sites(line.cohort).contains(&map.trial_site) {
+                continue;
+            }
+            let r = line.result;
+            let has = |arm: &str| t.arm(arm).is_some_and(|a| a.agents.iter().any(|x| x == agent));
+            let relation = match &r.effect {
+                Some(e) => match (has(&e.contrast[0]), has(&e.contrast[1])) {
+                    (true, false) => "tested",
+                    (false, true) => "comparator",
+                    _ => continue, // background in both arms, or not in the contrast
+                },
+                None => {
+                    let with: Vec<bool> = t.arms.iter().map(|a| a.agents.iter().any(|x| x == agent)).collect();
+                    if with.len() > 1 && with.iter().all(|w| *w) {
+                        continue;
+                    }
+                    "tested"
+                }
+            };
+            this_pop.insert(line.trial);
+            let arm_n = |arm: &str| {
+                t.cohort(line.cohort)
+                    .and_then(|c| c.arm_n.get(arm).copied())
+                    .or_else(|| {
+                        if line.cohort == "all" {
+                            t.arm(arm).and_then(|a| a.n)
+                        } else {
+                            None
+                        }
+                    })
+            };
+            let arms = r
+                .arms
+                .iter()
+                .map(|a| EvidenceArm {
+                    arm: a.arm.clone(),
+                    treatment: t
+                        .arm(&a.arm)
+                        .map(|x| kb.agents.node_name(&x.node).to_string())
+                        .unwrap_or_else(|| a.arm.clone()),
+                    n: a.n.or_else(|| arm_n(&a.arm)),
+                    median: a.median,
+                    percent: a.percent,
+                    orr: a.orr,
+                })
+                .collect();
+            out.push(Evidence {
+                trial: t.id.clone(),
+                name: t.name.clone(),
+                cohort: line.cohort.to_string(),
+                cohort_label: t.cohort_label(line.cohort),
+                n: line.n,
+                relation: relation.into(),
+                fit: line.fit,
+                endpoint: r.endpoint,
+                assessment: r.assessment,
+                analysis_kind: r.kind,
+                analysis: r.analysis.clone(),
+                unit: r.endpoint.is_time_to_event().then(|| {
+                    serde_json::to_value(r.unit)
+                        .ok()
+                        .and_then(|v| v.as_str().map(String::from))
+                        .unwrap_or_else(|| "months".into())
+                }),
+                arms,
+                effect: r.effect.as_ref().map(|e| EffectOut {
+                    measure: serde_json::to_value(e.measure)
+                        .ok()
+                        .and_then(|v| v.as_str().map(String::from))
+                        .unwrap_or_default(),
+                    value: e.value,
+                    ci_low: e.ci.map(|c| c[0]),
+                    ci_high: e.ci.map(|c| c[1]),
+                    ci_level: e.ci_level,
+                    contrast: e.contrast.clone(),
+                    approximate: e.approximate,
+                }),
+                p: r.p.as_ref().map(|p| p.display()),
+                source: r.source.reference.clone(),
+                status: r.source.status,
+                population_notes: population_notes(t, line.fit, f, case),
+                note: r.note.clone(),
+            });
+        }
+        seen.extend(this_pop);
+    }
+    // Randomised comparisons testing the agent first, then comparator arms, then descriptive results.
+    out.sort_by_key(|e| (e.relation != "tested", e.effect.is_none()));
+    out
+}
+
+/// A comparison `netrx compare` makes between two current options (the same call,
+/// so the numbers are those `netrx compare` prints, with its warnings).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CompareHint {
+    pub agents: [String; 2],
+    /// Population id for `--population`.
+    pub population: String,
+    /// `direct` (a head-to-head trial) or `bucher` (through a shared comparator).
+    pub method: String,
+    /// PFS hazard ratio of the first agent vs the second, with its 95 % CI.
+    pub hr: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+    /// The trials on the path.
+    pub path: Vec<String>,
+    /// How many heterogeneity warnings `netrx compare` attaches.
+    pub warnings: usize,
+    /// Always `derived`: computed by netrx from published HRs.
+    pub status: Status,
+    /// The command that shows the estimate with its assumption and caveats.
+    pub command: String,
+}
+
+/// Pairs of current options (preferred or option) that `netrx compare` connects in
+/// the PFS network of the patient's populations (most specific first).
+pub fn compare_hints(options: &[AgentOption], f: &Facts, kb: &Kb) -> Vec<CompareHint> {
+    let Some(map) = kb.guidelines.site_map(f.site) else {
+        return Vec::new();
+    };
+    let current: Vec<&str> = options
+        .iter()
+        .filter(|o| matches!(o.role, Role::Preferred | Role::Option))
+        .map(|o| o.agent.as_str())
+        .collect();
+    let mut hints = Vec::new();
+    for (i, a) in current.iter().enumerate() {
+        for b in &current[i + 1..] {
+            for pop in &map.populations {
+                let req = crate::compare::Request {
+                    a: a.to_string(),
+                    b: b.to_string(),
+                    population: pop.clone(),
+                    endpoint: "pfs".into(),
+                    allow_ttp: false,
+                };
+                if let Ok(c) = crate::compare::compare(kb, &req) {
+                    hints.push(CompareHint {
+                        agents: [a.to_string(), b.to_string()],
+                        population: pop.clone(),
+                        method: c.method.to_string(),
+                        hr: c.hr,
+                        ci_low: c.ci_low,
+                        ci_high: c.ci_high,
+                        path: c.path.clone(),
+                        warnings: c.warnings.len(),
+                        status: c.status,
+                        command: format!("netrx compare {a} {b} --population {pop}"),
+                    });
+                    break;
+                }
+            }
+        }
+    }
+    hints
+}
