@@ -29,7 +29,7 @@ t2 <- system.time(core <- coxph.fit(X, y, strata = NULL, offset = NULL, init = N
                                     weights = NULL, method = tie, rownames = NULL))[["elapsed"]]
 cat(sprintf("R coxph %.3f\nR core %.3f\n", t1, t2))
 cat("R iter", fit$iter, "loglik", sprintf("%.6f", fit$loglik[2]), "\n")
-cat("R coef", sprintf("%.9f", coef(fit)), "\n")
+cat("R coef", sprintf("%.15g", coef(fit)), "\n")
 cat("R concordance", sprintf("%.9f", fit$concordance[["concordance"]]), "\n")
 '''
 
@@ -43,7 +43,7 @@ df = pd.DataFrame(M[:, :10], columns=[f"x{i}" for i in range(1, 11)]); df["time"
 t0 = time.perf_counter(); c = CoxPHFitter().fit(df, "time", "status"); el = time.perf_counter() - t0
 print(f"lifelines fit {el:.3f}")
 print("lifelines loglik %.6f" % c.log_likelihood_)
-print("lifelines coef " + " ".join("%.9f" % v for v in c.params_.values))
+print("lifelines coef " + " ".join("%.15g" % v for v in c.params_.values))
 '''
 
 
@@ -122,7 +122,9 @@ def main():
         rows.append(row)
         print(json.dumps(row), file=sys.stderr)
 
-    print(f"\n{rversion}; lifelines via {sys.executable}; netrx release build, single thread\n")
+    la = os.getloadavg()
+    print(f"\n{rversion}; lifelines via {sys.executable}; netrx release build, single thread; "
+          f"load average at the end {la[0]:.1f} / {la[1]:.1f} / {la[2]:.1f} on {os.cpu_count()} cores\n")
     print("| rows × 10 cov, ties | netrx fit (+concordance) | R coxph() | ratio R/netrx | netrx core | R coxph.fit core | ratio | lifelines | ratio lifelines/netrx | peak RSS netrx / R / lifelines | max abs Δβ vs R (netrx; lifelines) | loglik netrx / R |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:

@@ -52,7 +52,7 @@ fn main() {
             "  iter {}  loglik {:.6}  coef[1:10] {}",
             fit.iter,
             fit.loglik,
-            fit.coef.iter().map(|b| format!("{b:.9}")).collect::<Vec<_>>().join(" ")
+            fit.coef.iter().map(|b| format!("{b:.15e}")).collect::<Vec<_>>().join(" ")
         );
         if let Some(rv) = &fit.robust_var {
             println!(

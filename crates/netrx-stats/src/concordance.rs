@@ -46,9 +46,22 @@ pub struct Concordance {
 #[derive(Clone, Copy)]
 struct Ev {
     rank: u32,
-    id: u32,
-    query: bool,
+    /// observation index, with the top bit set for a query
+    tag: u32,
     w: f64,
+}
+
+const QUERY: u32 = 1 << 31;
+
+impl Ev {
+    #[inline]
+    fn query(&self) -> bool {
+        self.tag & QUERY != 0
+    }
+    #[inline]
+    fn id(&self) -> usize {
+        (self.tag & !QUERY) as usize
+    }
 }
 
 /// For every query, the weight of earlier inserts with greater / less / equal rank;
@@ -70,12 +83,12 @@ fn count_pairs(seq: &mut Vec<Ev>, qres: &mut [[f64; 3]], ires: &mut [[f64; 3]]) 
             // right queries against left inserts
             cum[0] = 0.0;
             for (i, e) in l.iter().enumerate() {
-                cum[i + 1] = cum[i] + if e.query { 0.0 } else { e.w };
+                cum[i + 1] = cum[i] + if e.query() { 0.0 } else { e.w };
             }
             let tot = cum[l.len()];
             if tot > 0.0 {
                 let (mut p1, mut p2) = (0, 0);
-                for e in r.iter().filter(|e| e.query) {
+                for e in r.iter().filter(|e| e.query()) {
                     while p1 < l.len() && l[p1].rank < e.rank {
                         p1 += 1;
                     }
@@ -83,7 +96,7 @@ fn count_pairs(seq: &mut Vec<Ev>, qres: &mut [[f64; 3]], ires: &mut [[f64; 3]]) 
                     while p2 < l.len() && l[p2].rank <= e.rank {
                         p2 += 1;
                     }
-                    let q = &mut qres[e.id as usize];
+                    let q = &mut qres[e.id()];
                     q[0] += tot - cum[p2];
                     q[1] += cum[p1];
                     q[2] += cum[p2] - cum[p1];
@@ -92,12 +105,12 @@ fn count_pairs(seq: &mut Vec<Ev>, qres: &mut [[f64; 3]], ires: &mut [[f64; 3]]) 
             // left inserts against right queries
             cum[0] = 0.0;
             for (i, e) in r.iter().enumerate() {
-                cum[i + 1] = cum[i] + if e.query { e.w } else { 0.0 };
+                cum[i + 1] = cum[i] + if e.query() { e.w } else { 0.0 };
             }
             let tot = cum[r.len()];
             if tot > 0.0 {
                 let (mut p1, mut p2) = (0, 0);
-                for e in l.iter().filter(|e| !e.query) {
+                for e in l.iter().filter(|e| !e.query()) {
                     while p1 < r.len() && r[p1].rank < e.rank {
                         p1 += 1;
                     }
@@ -105,7 +118,7 @@ fn count_pairs(seq: &mut Vec<Ev>, qres: &mut [[f64; 3]], ires: &mut [[f64; 3]]) 
                     while p2 < r.len() && r[p2].rank <= e.rank {
                         p2 += 1;
                     }
-                    let q = &mut ires[e.id as usize];
+                    let q = &mut ires[e.id()];
                     q[0] += tot - cum[p2];
                     q[1] += cum[p1];
                     q[2] += cum[p2] - cum[p1];
@@ -208,8 +221,7 @@ pub fn concordance(
             if !status[ii] {
                 seq.push(Ev {
                     rank: rank[ii] as u32,
-                    id: ii as u32,
-                    query: false,
+                    tag: ii as u32,
                     w: wt(ii),
                 });
                 i += 1;
@@ -235,16 +247,14 @@ pub fn concordance(
                 dwt2 += w;
                 seq.push(Ev {
                     rank: rank[jj] as u32,
-                    id: jj as u32,
-                    query: true,
+                    tag: jj as u32 | QUERY,
                     w,
                 });
             }
             for &jj in &idx[i..j] {
                 seq.push(Ev {
                     rank: rank[jj] as u32,
-                    id: jj as u32,
-                    query: false,
+                    tag: jj as u32,
                     w: wt(jj),
                 });
             }
