@@ -97,6 +97,10 @@ fn check_number(field: &str, v: f64, positive: bool) -> Result<(), InputError> {
     }
 }
 
+fn join_or(v: &[u8]) -> String {
+    v.iter().map(|g| g.to_string()).collect::<Vec<_>>().join(" or ")
+}
+
 /// Membership of a value in a band: yes, no, or unknown (needs a missing limit).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum In {
@@ -293,7 +297,10 @@ pub fn grade_lab(kb: &Kb, input: &LabInput) -> Result<LabGrade, InputError> {
             Some(0) | None => r.criterion,
             Some(n) => format!("grade {n}: {}", r.criterion),
         };
-        g.basis.push(format!("{shown} → {}", g.criterion));
+        g.basis.push(match g.grade {
+            Some(n) => format!("{shown} → grade {n}"),
+            None => format!("{shown} → grade {}", join_or(&g.possible_grades)),
+        });
         if let Some(l) = r.missing {
             g.notes.push(format!(
                 "Give {} to tell grade 0 from grade {}.",

@@ -254,8 +254,10 @@ pub struct Decision {
     pub resume_when_source: Option<Source>,
     /// Date the event met the resume condition, if known.
     pub recovered_on: Option<Date>,
-    /// The first recorded dose change on or after the event (`everolimus.history`).
+    /// For withhold/discontinue: the first recorded dose change on or after the event (`everolimus.history`).
     pub recorded_change: Option<RecordedChange>,
+    /// For withhold: the first recorded non-zero dose on or after the event (the recorded resumption).
+    pub recorded_resume: Option<RecordedChange>,
     pub notes: Vec<String>,
 }
 
@@ -544,7 +546,8 @@ impl Replay<'_> {
             source: None,
             resume_when_source: None,
             recovered_on: None,
-            recorded_change: self.course.change_after(date),
+            recorded_change: None,
+            recorded_resume: None,
             notes: vec![],
         };
         if let Some(n) = in_force_note {
@@ -650,6 +653,12 @@ impl Replay<'_> {
                 "{} grade {g} on {date}: no label row; no action derived.",
                 term.name
             ));
+        }
+        if matches!(d.action, Some(Action::Withhold | Action::Discontinue)) {
+            d.recorded_change = self.course.change_after(date);
+        }
+        if d.action == Some(Action::Withhold) {
+            d.recorded_resume = self.course.resumed_after(date);
         }
         if d.event.origin == "lab" && d.action == Some(Action::Withhold) && self.case.everolimus.is_none() {
             d.notes

@@ -136,6 +136,16 @@ fn decision(s: &mut String, d: &Decision) {
             c.reason
         ));
     }
+    if let Some(c) = &d.recorded_resume
+        && d.recorded_change.as_ref().is_none_or(|x| x.date != c.date)
+    {
+        s.push_str(&format!(
+            "            Recorded resumption: {} from {} ({})\n",
+            regimen(Some(c.dose_mg), Some(c.frequency)),
+            c.date,
+            c.reason
+        ));
+    }
     for n in &d.notes {
         s.push_str(&format!("            ! {n}\n"));
     }
