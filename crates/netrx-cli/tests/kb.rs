@@ -126,6 +126,9 @@ fn trials_lists_and_filters() {
     assert!(os.contains(&"radiant-3".into()) && !os.contains(&"luna".into()));
     let ttp = ids(&json_of(&["trials", "--endpoint", "ttp", "--json"]));
     assert_eq!(ttp, ["promid"]);
+    let t2 = ids(&json_of(&["trials", "--review-table", "2", "--json"]));
+    assert_eq!(t2, ["a6181111", "clarinet", "netter-1", "promid", "sun-2005"]);
+    input_error(&["trials", "--review-table", "7"]);
     // Filters combine.
     let both = ids(&json_of(&[
         "trials",

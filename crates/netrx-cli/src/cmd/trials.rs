@@ -23,6 +23,7 @@ Examples:
   netrx trials --agent everolimus --phase 3
   netrx trials --site pnet --endpoint os      # a population id or a primary site
   netrx trials --json | jq '.trials[].id'
+  netrx trials --review-table 2               # the trials of the review's Table 2
   netrx trials show radiant-3                 # one trial in full, sources included
   netrx trials show 'SUN-1111' --json         # ids, names, aliases and NCT numbers work
 
@@ -44,6 +45,9 @@ pub struct Args {
     /// Only trials reporting this endpoint (pfs, ttp, os, pfs_rate, os_rate, response, …).
     #[arg(long)]
     pub endpoint: Option<String>,
+    /// Only trials shown in this table of the review (2–6); `trials show ID` prints the review's row.
+    #[arg(long, value_name = "N")]
+    pub review_table: Option<u8>,
     /// Print one JSON object instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -99,6 +103,8 @@ struct Filters {
     phase: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     endpoint: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    review_table: Option<u8>,
 }
 
 #[derive(Serialize)]
@@ -153,6 +159,15 @@ pub fn run(a: Args) -> CliResult {
         })?;
         list.retain(|t| t.results.iter().any(|r| r.endpoint == ep));
         filters.endpoint = Some(ep.id().to_string());
+    }
+    if let Some(n) = a.review_table {
+        if !(2..=6).contains(&n) {
+            return Err(
+                InputError::invalid("--review-table", n, "2, 3, 4, 5, 6 (the review's evidence tables)").into(),
+            );
+        }
+        list.retain(|t| t.review_tables.contains(&n));
+        filters.review_table = Some(n);
     }
     if a.json {
         io::print_json(&ListOut {
