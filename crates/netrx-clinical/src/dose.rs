@@ -13,7 +13,7 @@
 use crate::capability::Region;
 use crate::meds::{self, KnownMedication};
 use netrx_case::{Case, ChildPugh, Frequency, InputError, Sex};
-use netrx_kb::label::{Alternative, Effect, Sourced};
+use netrx_kb::label::{Alternative, ClassKind, Effect, Sourced};
 use netrx_kb::{Kb, Source};
 use serde::Serialize;
 
@@ -62,6 +62,8 @@ pub struct Interaction {
     /// The interaction class id (or `pk_effect` for a documented PK effect only).
     pub class: String,
     pub class_name: String,
+    /// inhibitor | inducer | food | pharmacodynamic | everolimus_perpetrator (null for a PK note only).
+    pub kind: Option<ClassKind>,
     pub effect: Effect,
     /// For `cap`: the dose netrx shows; `dose_options_mg`: the label's choices.
     pub dose_mg: Option<f64>,
@@ -352,6 +354,7 @@ pub fn advise(case: &Case, kb: &Kb, region: Region) -> Result<DoseAdvice, InputE
                 matched_as: m.matched_as.clone(),
                 class: class.id.clone(),
                 class_name: class.name.clone(),
+                kind: Some(class.kind),
                 effect: rule.effect,
                 dose_mg: rule.dose_mg,
                 dose_options_mg: rule.dose_options_mg.clone(),
@@ -379,6 +382,7 @@ pub fn advise(case: &Case, kb: &Kb, region: Region) -> Result<DoseAdvice, InputE
                     matched_as: m.matched_as.clone(),
                     class: "pk_effect".into(),
                     class_name: "Documented pharmacokinetic effect".into(),
+                    kind: None,
                     effect: Effect::Info,
                     dose_mg: None,
                     dose_options_mg: vec![],
@@ -415,8 +419,16 @@ pub fn advise(case: &Case, kb: &Kb, region: Region) -> Result<DoseAdvice, InputE
             alternative = Some(a.clone());
         }
     }
-    let inhibitor_avoid = avoiders.iter().any(|i| i.class.contains("inhibitor"));
-    let inducer = avoiders.iter().any(|i| i.class.contains("inducer"));
+    let kind_of = |i: &Interaction| {
+        label
+            .interactions
+            .class
+            .iter()
+            .find(|c| c.id == i.class)
+            .map(|c| c.kind)
+    };
+    let inhibitor_avoid = avoiders.iter().any(|i| kind_of(i) == Some(ClassKind::Inhibitor));
+    let inducer = avoiders.iter().any(|i| kind_of(i) == Some(ClassKind::Inducer));
     if inhibitor_avoid && alternative.is_some() {
         alternative = None;
         warnings.push(
@@ -621,6 +633,31 @@ pub fn advise(case: &Case, kb: &Kb, region: Region) -> Result<DoseAdvice, InputE
             warnings.push(format!(
                 "patient.comorbidities contains {c}: see the counselling on {} (embryo-fetal toxicity; no breast-feeding during treatment and for 2 weeks after).",
                 c.replace('_', "-")
+            ));
+        }
+    }
+
+    // 6. Active toxicity (the course replay of `netrx tox`).
+    if case.everolimus.is_some() && (!case.adverse_events.is_empty() || !case.labs.is_empty()) {
+        let t = crate::tox::replay(case, kb, region)?;
+        if let (Some(action), Some(e)) = (t.current.action, &t.current.event)
+            && action != netrx_kb::label::Action::Continue
+        {
+            let resume = match (t.current.resume_when.as_deref(), t.current.resume_dose_mg) {
+                (Some(w), Some(d)) => format!(
+                    "; resume when {w} at {} mg {}",
+                    num(d),
+                    freq_id(t.current.resume_frequency.unwrap_or(Frequency::Daily))
+                ),
+                _ => String::new(),
+            };
+            warnings.push(format!(
+                "Toxicity: the label's current action is {} for {} grade {} of {} ({}){resume} — see netrx tox.",
+                action.id().to_uppercase(),
+                e.term_name,
+                e.grade,
+                e.date,
+                e.entry
             ));
         }
     }

@@ -414,3 +414,23 @@ fn capability_gives_the_same_json() {
     assert_eq!(Capability::from_id("dose"), Some(Capability::Dose));
     assert_eq!(Capability::from_id("tox"), Some(Capability::Tox));
 }
+
+#[test]
+fn active_toxicity_is_pointed_out() {
+    let mut c = serde_json::to_value(case(
+        json!({}),
+        &[],
+        Some(json!({ "start_date": "2024-01-01", "dose_mg": 10, "frequency": "daily" })),
+    ))
+    .unwrap();
+    c["adverse_events"] = json!([{ "date": "2024-03-01", "term": "stomatitis", "grade": 3 }]);
+    let c = netrx_clinical::load_case(&c.to_string(), kb()).unwrap();
+    let a = advise(&c, kb(), Region::Us).unwrap();
+    assert!(
+        a.warnings
+            .iter()
+            .any(|w| w.contains("WITHHOLD") && w.contains("Mucositis oral grade 3") && w.contains("5 mg daily")),
+        "{:?}",
+        a.warnings
+    );
+}

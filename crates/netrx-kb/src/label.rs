@@ -204,12 +204,29 @@ pub struct InteractionRule {
     pub details: Vec<Sourced>,
 }
 
+/// What kind of interaction a class is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClassKind {
+    /// Inhibits everolimus metabolism/transport (raises exposure).
+    Inhibitor,
+    /// Induces everolimus metabolism/transport (lowers exposure).
+    Inducer,
+    /// A food or supplement.
+    Food,
+    /// An additive risk, not a PK interaction.
+    Pharmacodynamic,
+    /// Everolimus changes the other drug's exposure.
+    EverolimusPerpetrator,
+}
+
 /// An interaction class with its per-region rules.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InteractionClass {
     pub id: String,
     pub name: String,
+    pub kind: ClassKind,
     #[serde(default)]
     pub us: Option<InteractionRule>,
     #[serde(default)]
