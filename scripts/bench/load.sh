@@ -15,7 +15,7 @@ cd "$(dirname "$0")/../.."
 CAP="${1:-assess}"
 DURATION="${DURATION:-10s}"
 CLIENTS="${CLIENTS:-1 8 64}"
-THREADS="${THREADS:-2}"
+THREADS="${THREADS:-1}"
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install -y wrk)" >&2; exit 2; }
 if [ -z "${NETRX_BIN:-}" ]; then
   cargo build --release -q -p netrx-cli

@@ -94,8 +94,7 @@ fn case_lifecycle_revisions_etags_and_tombstones() {
         .send()
         .expect(404);
 
-    // The list shows the latest revision and the grade of the latest revision (Ki-67 25 % → G3 is
-    // > 20 %; 25 % is G3 under WHO 2022 — the same classify() the CLI runs, checked below).
+    // The list shows the latest revision and its grade: the one GET .../grade answers (the CLI's classify).
     let r = s.req("GET", "/api/v1/cases").bearer(&tok).send().expect(200);
     let cases = r.json()["cases"].as_array().unwrap().clone();
     assert_eq!(cases.len(), 1);
@@ -811,7 +810,7 @@ fn graceful_shutdown_finishes_in_flight_requests() {
         .status();
     std::thread::sleep(std::time::Duration::from_millis(300));
     // The in-flight request completes after the signal...
-    conn.write_all(body[body.len() / 2..].as_bytes()).unwrap();
+    conn.write_all(&body.as_bytes()[body.len() / 2..]).unwrap();
     let r = read_response(&mut conn).unwrap();
     assert_eq!(r.status, 201, "{r:?}");
     // ...the server then exits cleanly, and the write is durable.

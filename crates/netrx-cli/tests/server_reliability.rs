@@ -223,6 +223,16 @@ fn same_if_match_gives_exactly_one_success() {
     eprintln!("{} increments with {retries} retries after 412", WORKERS * EACH);
 }
 
+/// (method, path, body, extra headers, expected status, expected field).
+type BadCase = (
+    &'static str,
+    String,
+    Option<Vec<u8>>,
+    Vec<(&'static str, &'static str)>,
+    u16,
+    Option<&'static str>,
+);
+
 #[test]
 fn bad_input_gets_the_right_4xx_and_changes_nothing() {
     let d = TempDir::new("bad");
@@ -247,7 +257,7 @@ fn bad_input_gets_the_right_4xx_and_changes_nothing() {
     let mut bad_id = good.clone();
     bad_id["id"] = json!("../../etc/passwd");
     let huge = format!("{{\"id\":\"h\",\"pad\":\"{}\"}}", "x".repeat(1 << 20));
-    let cases: Vec<(&str, String, Option<Vec<u8>>, Vec<(&str, &str)>, u16, Option<&str>)> = vec![
+    let cases: Vec<BadCase> = vec![
         // (method, path, body, extra headers, status, field)
         (
             "POST",

@@ -99,10 +99,10 @@ pub fn run(a: Args) -> CliResult {
     }));
     drop(rt);
     // Commit whatever is queued and close the database.
-    if let Ok(state) = std::sync::Arc::try_unwrap(state) {
-        if let Ok(store) = std::sync::Arc::try_unwrap(state.store) {
-            store.close();
-        }
+    if let Ok(state) = std::sync::Arc::try_unwrap(state)
+        && let Ok(store) = std::sync::Arc::try_unwrap(state.store)
+    {
+        store.close();
     }
     result.map_err(CliError::Failure)
 }
