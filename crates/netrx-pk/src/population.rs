@@ -2,9 +2,10 @@
 //! variability, their steady-state troughs under candidate regimens, and the
 //! probability of target attainment (PTA).
 //!
-//! Patient `i` of a run with seed `s` draws its etas from ChaCha8 stream `i` of key
-//! `s`, so results are identical for any number of threads; work is split into
-//! fixed chunks with rayon and gathered in patient order.
+//! Patient `i` of a run with seed `s` draws its etas from its own fixed block of the
+//! ChaCha8 keystream keyed by `s` (see [`crate::rng`]), a pure function of `(s, i)`, so
+//! results are identical for any number of threads; work is split into fixed chunks
+//! with rayon and gathered (or reduced) in patient order.
 
 use crate::model::{Covariates, PopModel};
 use crate::rng::Stream;
@@ -76,14 +77,15 @@ pub fn unit_troughs(
     let k = intervals.len();
     let typ = model.typical(cov);
     let sd: Vec<f64> = model.omega2().iter().map(|w| w.sqrt()).collect();
+    let words = Stream::words_per_patient(sd.len());
     let mut out = vec![0.0; n as usize * k];
     out.par_chunks_mut(CHUNK * k).enumerate().for_each(|(c, chunk)| {
-        let first = (c * CHUNK) as u64;
+        let mut s = Stream::for_patients(seed, (c * CHUNK) as u64, words);
         let mut eta = [0.0; crate::model::MAX_ETA];
-        for (j, row) in chunk.chunks_mut(k).enumerate() {
-            let mut s = Stream::new(seed, first + j as u64);
+        for row in chunk.chunks_mut(k) {
+            s.patient_normals(&mut eta[..sd.len()]);
             for (e, sd) in eta.iter_mut().zip(&sd) {
-                *e = sd * s.normal();
+                *e *= sd;
             }
             let p = model.individual(&typ, cl_factor, &eta[..sd.len()]);
             match Solution::new(&p) {
@@ -186,4 +188,86 @@ pub fn simulate_population(
             }
         })
         .collect())
+}
+
+/// The population's mean concentration–time profile (and the highest and lowest
+/// individual values at each time) for `regimen` over `days` days every `step_h`
+/// hours: every patient's full profile is computed with the exact regimen solution.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProfileSummary {
+    pub times_h: Vec<f64>,
+    pub mean_ng_ml: Vec<f64>,
+    pub min_ng_ml: Vec<f64>,
+    pub max_ng_ml: Vec<f64>,
+}
+
+/// Profiles of `n` virtual patients (seeded as [`unit_troughs`]), summarised per time.
+#[allow(clippy::too_many_arguments)]
+pub fn profile_summary(
+    model: &PopModel,
+    cov: &Covariates,
+    cl_factor: f64,
+    regimen: Regimen,
+    days: f64,
+    step_h: f64,
+    n: u64,
+    seed: u64,
+) -> ProfileSummary {
+    let end = days * 24.0;
+    let m = (end / step_h + 1e-9).floor() as usize + 1;
+    let times: Vec<f64> = (0..m).map(|i| i as f64 * step_h).collect();
+    let n_doses = ((end / regimen.interval_h).ceil() as u64).max(1);
+    let typ = model.typical(cov);
+    let sd: Vec<f64> = model.omega2().iter().map(|w| w.sqrt()).collect();
+    let chunks = (n as usize).div_ceil(CHUNK);
+    let words = Stream::words_per_patient(sd.len());
+    // Per chunk: (sum, min, max) per time; reduced in chunk order, so the result does not
+    // depend on the number of threads.
+    let parts: Vec<(Vec<f64>, Vec<f64>, Vec<f64>)> = (0..chunks)
+        .into_par_iter()
+        .map(|c| {
+            let mut sum = vec![0.0; m];
+            let mut lo = vec![f64::INFINITY; m];
+            let mut hi = vec![f64::NEG_INFINITY; m];
+            let mut buf = Vec::with_capacity(m);
+            let mut eta = [0.0; crate::model::MAX_ETA];
+            let first = c * CHUNK;
+            let last = ((c + 1) * CHUNK).min(n as usize);
+            let mut s = Stream::for_patients(seed, first as u64, words);
+            for _ in first..last {
+                s.patient_normals(&mut eta[..sd.len()]);
+                for (e, sd) in eta.iter_mut().zip(&sd) {
+                    *e *= sd;
+                }
+                let p = model.individual(&typ, cl_factor, &eta[..sd.len()]);
+                let Ok(sol) = Solution::new(&p) else { continue };
+                sol.regimen_profile_grid(Mg(regimen.dose_mg), regimen.interval_h, n_doses, step_h, m, &mut buf);
+                for (k, v) in buf.iter().enumerate() {
+                    sum[k] += v;
+                    lo[k] = lo[k].min(*v);
+                    hi[k] = hi[k].max(*v);
+                }
+            }
+            (sum, lo, hi)
+        })
+        .collect();
+    let mut mean = vec![0.0; m];
+    let mut lo = vec![f64::INFINITY; m];
+    let mut hi = vec![f64::NEG_INFINITY; m];
+    for (s, l, h) in &parts {
+        for k in 0..m {
+            mean[k] += s[k];
+            lo[k] = lo[k].min(l[k]);
+            hi[k] = hi[k].max(h[k]);
+        }
+    }
+    for v in mean.iter_mut() {
+        *v /= n as f64;
+    }
+    ProfileSummary {
+        times_h: times,
+        mean_ng_ml: mean,
+        min_ng_ml: lo,
+        max_ng_ml: hi,
+    }
 }

@@ -1,5 +1,12 @@
-//! Reproducible random numbers: one ChaCha8 stream per (seed, index), so a
-//! simulation gives identical results on 1 or 64 threads (ecosystem.md §6.1).
+//! Reproducible random numbers, so a simulation gives identical results on 1 or 64
+//! threads (ecosystem.md §6.1): every random number is a pure function of the seed and
+//! the index of the item (virtual patient, posterior draw) it belongs to.
+//!
+//! * [`Stream::new`]`(seed, index)`: ChaCha8 keyed by the seed, on stream `index`.
+//! * [`Stream::for_patients`]: for populations, patient `i` reads the fixed block of
+//!   words `[i·w, (i+1)·w)` of the ChaCha8 keystream keyed by the seed (stream 0), so a
+//!   worker can read a run of consecutive patients sequentially (one keystream set-up per
+//!   chunk instead of per patient) and the result is still independent of chunking.
 
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{Rng, SeedableRng};
@@ -17,6 +24,34 @@ impl Stream {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         rng.set_stream(index);
         Stream { rng, spare: None }
+    }
+
+    /// Words (u32) of keystream one patient uses when it draws `n_normals` normals
+    /// (Box–Muller pairs of two u64 each).
+    pub fn words_per_patient(n_normals: usize) -> u128 {
+        4 * n_normals.div_ceil(2).max(1) as u128
+    }
+
+    /// Positioned at the block of patient `first` of a population run keyed by `seed`.
+    pub fn for_patients(seed: u64, first: u64, words_per_patient: u128) -> Stream {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        rng.set_word_pos(first as u128 * words_per_patient);
+        Stream { rng, spare: None }
+    }
+
+    /// Draw the `n` standard normals of the next patient (whole Box–Muller pairs, an odd
+    /// last value discarded, so each patient consumes exactly its block).
+    #[inline]
+    pub fn patient_normals(&mut self, out: &mut [f64]) {
+        self.spare = None;
+        for z in out.iter_mut() {
+            *z = self.normal();
+        }
+        if out.is_empty() {
+            self.normal();
+            self.normal();
+        }
+        self.spare = None;
     }
 
     /// Uniform on (0, 1] with 53 random bits.
@@ -48,6 +83,21 @@ mod tests {
         assert!(a.windows(2).all(|w| w[0] == w[1]));
         assert_ne!(Stream::new(7, 3).normal(), Stream::new(7, 4).normal());
         assert_ne!(Stream::new(7, 3).normal(), Stream::new(8, 3).normal());
+    }
+
+    #[test]
+    fn patient_blocks_do_not_depend_on_where_reading_starts() {
+        let w = Stream::words_per_patient(3);
+        let mut seq = Stream::for_patients(5, 0, w);
+        let mut all = vec![[0.0; 3]; 10];
+        for p in all.iter_mut() {
+            seq.patient_normals(p);
+        }
+        for (i, p) in all.iter().enumerate() {
+            let mut z = [0.0; 3];
+            Stream::for_patients(5, i as u64, w).patient_normals(&mut z);
+            assert_eq!(&z, p, "patient {i}");
+        }
     }
 
     #[test]

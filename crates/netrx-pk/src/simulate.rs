@@ -184,7 +184,7 @@ pub fn simulate(sol: &Solution, dosing: &Dosing, days: f64, step_h: f64) -> Resu
                 ));
             }
             let dose = Mg(r.dose_mg);
-            sol.regimen_profile(dose, tau, n, &times, &mut conc);
+            sol.regimen_profile_grid(dose, tau, n, step_h, times.len(), &mut conc);
             let start = (n - 1) as f64 * tau;
             let c = |t: f64| sol.after_n_doses(dose, tau, n, t - start);
             let (cmax, tmax, cmin) = extremes(&c, start, start + tau);

@@ -80,6 +80,21 @@ proptest! {
     }
 
     #[test]
+    fn grid_profile_and_fast_trough_match_the_exact_path(p in params(), tau in 6.0f64..48.0, n in 1u64..40, step in 0.1f64..3.0) {
+        let s = solve(&p);
+        let count = (40.0 * tau / step) as usize;
+        let mut grid = Vec::new();
+        s.regimen_profile_grid(Mg(10.0), tau, n, step, count, &mut grid);
+        for (i, c) in grid.iter().enumerate() {
+            let t = i as f64 * step;
+            let k = ((t / tau).floor() as u64 + 1).min(n);
+            let exact = if t <= 0.0 { 0.0 } else { s.after_n_doses(Mg(10.0), tau, k, t - (k - 1) as f64 * tau) };
+            prop_assert!(close(*c, exact, 1e-10, 1e-12), "t={} grid={} exact={}", t, c, exact);
+        }
+        prop_assert!(close(s.steady_state_trough(Mg(10.0), tau), s.steady_state(Mg(10.0), tau, tau), 1e-11, 1e-14));
+    }
+
+    #[test]
     fn fast_profile_path_matches_the_exact_path(p in params(), tau in 6.0f64..48.0, n in 1u64..30) {
         let s = solve(&p);
         let times: Vec<f64> = (0..200).map(|i| i as f64 * 0.37).collect();
@@ -225,4 +240,37 @@ fn prior_steady_state_completes_a_record() {
             "t={t}"
         );
     }
+}
+
+/// The population mean profile equals the mean of individually computed profiles, and
+/// the summary does not depend on the thread count (fixed chunking, ordered reduction).
+#[test]
+fn population_profile_summary_is_exact_and_deterministic() {
+    use netrx_pk::Regimen;
+    use netrx_pk::model::{Covariates, PopModel};
+    use netrx_pk::population::{profile_summary, unit_troughs};
+    let pk = netrx_kb::pk::Pk::from_texts([
+        include_str!("../../../knowledge/pk/models.toml"),
+        include_str!("../../../knowledge/pk/interactions.toml"),
+        include_str!("../../../knowledge/pk/hepatic.toml"),
+        include_str!("../../../knowledge/pk/target.toml"),
+        include_str!("../../../knowledge/pk/regimens.toml"),
+    ])
+    .unwrap();
+    let model = PopModel::new(pk.default_model());
+    let cov = Covariates::default();
+    let r = Regimen {
+        dose_mg: 10.0,
+        interval_h: 24.0,
+    };
+    let s = profile_summary(&model, &cov, 1.0, r, 28.0, 1.0, 3000, 9);
+    // At t = 28·24 − 24 + 24 the profile ends at the trough after 28 doses; compare with the
+    // per-patient steady-state troughs of the same virtual patients (28 doses ≈ SS to 1e-7).
+    let ss = unit_troughs(&model, &cov, 1.0, &[24.0], 3000, 9, &|_| {});
+    let mean_ss = 10.0 * ss.iter().sum::<f64>() / 3000.0;
+    let last = *s.mean_ng_ml.last().unwrap();
+    assert!(close(last, mean_ss, 1e-5, 0.0), "{last} vs {mean_ss}");
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+    let s1 = pool.install(|| profile_summary(&model, &cov, 1.0, r, 28.0, 1.0, 3000, 9));
+    assert_eq!(s.mean_ng_ml, s1.mean_ng_ml);
 }
