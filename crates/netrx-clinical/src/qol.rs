@@ -182,9 +182,8 @@ pub fn instrument_def(qol: &Qol, inst: Instrument) -> Option<&InstrumentDef> {
 
 fn unmapped_note(s: &ScaleDef) -> String {
     format!(
-        "{}: item→scale map not available ({}; {}) — supply the licensed map with --instrument-file",
+        "{}: not scored — no item→scale map ({}; supply the licensed map with --instrument-file)",
         s.code,
-        s.source.reference,
         s.source.status.mark()
     )
 }

@@ -142,6 +142,18 @@ fn mm(v: f64) -> String {
     fmt_num((v * 10.0).round() / 10.0)
 }
 
+/// Signed mm with a real minus sign: "+14", "−12".
+fn smm(v: f64) -> String {
+    let s = mm(v);
+    if let Some(rest) = s.strip_prefix('-') {
+        format!("−{rest}")
+    } else if s == "0" {
+        s
+    } else {
+        format!("+{s}")
+    }
+}
+
 fn organ_key(o: &str) -> String {
     o.trim().to_lowercase()
 }
@@ -417,11 +429,11 @@ pub fn assess(case: &Case, kb: &Kb, opts: &RecistOptions) -> Result<RecistReport
                 format!(
                     "{} % / {} mm from the nadir {} mm",
                     pct((measured_sum - nadir) / nadir * 100.0),
-                    mm(measured_sum - nadir),
+                    smm(measured_sum - nadir),
                     mm(nadir)
                 )
             } else {
-                format!("{} mm from the nadir 0 mm", mm(measured_sum - nadir))
+                format!("{} mm from the nadir 0 mm", smm(measured_sum - nadir))
             };
             let b = format!(
                 "target lesion(s) {} not measured → NE (the measured lesions alone sum to {} mm, {nadir_note})",
@@ -643,11 +655,11 @@ fn target_response(
         format!(
             "{} % ({} mm) from the nadir {} mm",
             pct(inc / nadir * 100.0),
-            mm(inc),
+            smm(inc),
             mm(nadir)
         )
     } else {
-        format!("{} mm from the nadir 0 mm", mm(inc))
+        format!("{} mm from the nadir 0 mm", smm(inc))
     };
     if at_least(inc * 100.0, pd_pct * nadir) && at_least(inc, pd_mm) {
         return (

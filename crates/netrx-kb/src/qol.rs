@@ -385,7 +385,16 @@ impl Qol {
 
 /// Parse and check an instrument definition (the format of `knowledge/qol/*.toml`).
 pub fn parse_instrument(text: &str) -> Result<InstrumentDef, String> {
-    let def: InstrumentDef = toml::from_str(text).map_err(|e| e.to_string())?;
+    let def: InstrumentDef = toml::from_str(text).map_err(|e| {
+        // One line: the position and the message (toml's own rendering spans several lines).
+        let line = e
+            .span()
+            .map(|sp| text[..sp.start.min(text.len())].matches('\n').count() + 1);
+        match line {
+            Some(l) => format!("line {l}: {}", e.message().trim()),
+            None => e.message().trim().to_string(),
+        }
+    })?;
     def.check()?;
     Ok(def)
 }

@@ -6,3 +6,9 @@ pub mod forest;
 pub mod km;
 pub mod pk;
 pub mod svg;
+
+// Follow-up charts (RECIST spider and waterfall, QoL trajectories).
+pub mod followup_svg;
+pub mod qol;
+pub mod spider;
+pub mod waterfall;

@@ -11,6 +11,8 @@ pub mod grade;
 pub mod compare;
 pub mod forest;
 pub mod trials;
+pub mod qol;
+pub mod recist;
 pub mod restore;
 pub mod serve;
 pub mod user;
