@@ -262,7 +262,10 @@ fn capabilities_match_the_cli_for_every_example() {
         let text = std::fs::read_to_string(f).unwrap();
         let loaded = netrx_clinical::load_case(&text, kb);
         for cap in &caps {
-            let (code, out, err) = netrx(&[cap, f.to_str().unwrap(), "--json"], None);
+            // The CLI command of each capability (capability.rs documents it: `pk` is `netrx pk tdm`).
+            let mut args: Vec<&str> = if *cap == "pk" { vec!["pk", "tdm"] } else { vec![cap] };
+            args.extend([f.to_str().unwrap(), "--json"]);
+            let (code, out, err) = netrx(&args, None);
             // Stateless: the case file in the body.
             let r = s
                 .req("POST", &format!("/api/v1/{cap}"))
