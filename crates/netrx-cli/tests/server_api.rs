@@ -808,9 +808,7 @@ fn graceful_shutdown_finishes_in_flight_requests() {
     .unwrap();
     conn.flush().unwrap();
     std::thread::sleep(std::time::Duration::from_millis(300));
-    let _ = std::process::Command::new("kill")
-        .args(["-TERM", &s.child.id().to_string()])
-        .status();
+    s.sigterm();
     std::thread::sleep(std::time::Duration::from_millis(300));
     // The in-flight request completes after the signal...
     conn.write_all(&body.as_bytes()[body.len() / 2..]).unwrap();

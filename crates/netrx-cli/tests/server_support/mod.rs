@@ -97,11 +97,16 @@ impl Server {
         let _ = self.child.wait();
     }
 
+    /// Send SIGTERM (through the shell's `kill` builtin: no extra package needed).
+    pub fn sigterm(&self) {
+        let _ = Command::new("sh")
+            .args(["-c", &format!("kill -TERM {}", self.child.id())])
+            .status();
+    }
+
     /// SIGTERM and wait for the exit status.
     pub fn terminate(&mut self) -> std::process::ExitStatus {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
+        self.sigterm();
         self.child.wait().unwrap()
     }
 
