@@ -3,6 +3,7 @@
 
 use crate::error::CliResult;
 use crate::io;
+use netrx_clinical::assess::facts::GapKind;
 use netrx_clinical::assess::{AgentOption, Assessment, Evidence, LabelStatus};
 use netrx_clinical::capability::{Options, Region};
 use netrx_kb::cautions::Severity;
@@ -205,15 +206,55 @@ fn option_block(o: &AgentOption, region: Region, s: &mut String) {
         };
         s.push_str(&format!("{tag}    {} [{}{st}]\n", c.text, c.source));
     }
-    for m in &o.missing {
-        s.push_str(&format!(
-            "     ?    {}: {} → {} ({})\n",
-            m.fields.join(", "),
-            m.detail,
-            m.would,
-            m.rule
-        ));
+    if let Some(m) = missing_summary(o) {
+        s.push_str(&format!("     ?    depends on {m}\n"));
     }
+}
+
+fn role_word(r: Role) -> &'static str {
+    match r {
+        Role::Preferred => "preferred",
+        Role::Option => "option",
+        Role::LaterLine => "later line",
+        Role::NotRecommended => "not recommended",
+        Role::NotIndicated => "not indicated",
+    }
+}
+
+/// One line: each missing categorical input with what each value would give; inputs that decide a
+/// rule only together (or numbers, borderline values) with what the rule would give.
+fn missing_summary(o: &AgentOption) -> Option<String> {
+    if o.missing.is_empty() {
+        return None;
+    }
+    let mut parts = Vec::new();
+    for m in o.missing.iter().filter(|m| !m.outcomes.is_empty()) {
+        let outs: Vec<String> = m
+            .outcomes
+            .iter()
+            .map(|x| {
+                let mut t = format!("{} → {}", x.value, role_word(x.role));
+                if x.label != o.label {
+                    t.push_str(&format!(", label {}", x.label.id()));
+                }
+                t
+            })
+            .collect();
+        parts.push(format!("{} ({})", m.fields[0], outs.join("; ")));
+    }
+    for m in o.missing.iter().filter(|m| m.outcomes.is_empty()) {
+        let what = if m.kind == GapKind::Borderline {
+            format!("{} [borderline: {}]", m.fields.join(" + "), m.detail)
+        } else {
+            m.fields.join(" + ")
+        };
+        let would = m.would.split(" if this ").next().unwrap_or(&m.would);
+        let t = format!("{what} → {would}");
+        if !parts.contains(&t) {
+            parts.push(t);
+        }
+    }
+    Some(parts.join("; "))
 }
 
 /// The tumour-board summary.
@@ -314,29 +355,55 @@ pub fn render(r: &Assessment) -> String {
                     w.map(|w| format!(" [{}; {}]", w.source, mark(w.status)))
                         .unwrap_or_default()
                 ));
-                for m in &o.missing {
-                    s.push_str(&format!(
-                        "     ?    {}: {} → {}\n",
-                        m.fields.join(", "),
-                        m.detail,
-                        m.would
-                    ));
+                if let Some(m) = missing_summary(o) {
+                    s.push_str(&format!("     ?    depends on {m}\n"));
                 }
             } else {
                 option_block(o, r.region, &mut s);
             }
         }
     }
-    let ni: Vec<&AgentOption> = r.options.iter().filter(|o| o.role == Role::NotIndicated).collect();
+    // Not indicated now; those a missing input could put forward are listed apart.
+    let could_change = |o: &AgentOption| {
+        o.missing.iter().any(|m| {
+            m.outcomes.iter().any(|x| x.role.is_positive())
+                || ["role preferred", "role option", "role later_line"]
+                    .iter()
+                    .any(|p| m.would.starts_with(p))
+        })
+    };
+    let undecided: Vec<&AgentOption> = r
+        .options
+        .iter()
+        .filter(|o| o.role == Role::NotIndicated && could_change(o))
+        .collect();
+    if !undecided.is_empty() {
+        s.push_str("\nNOT POSITIONED YET — A MISSING INPUT DECIDES\n");
+        for o in &undecided {
+            s.push_str(&format!(
+                "  {} — {}; depends on {}\n",
+                o.name,
+                label_text(o.label, r.region),
+                missing_summary(o).unwrap_or_default()
+            ));
+        }
+    }
+    let ni: Vec<&AgentOption> = r
+        .options
+        .iter()
+        .filter(|o| o.role == Role::NotIndicated && !could_change(o))
+        .collect();
     if !ni.is_empty() {
         s.push_str("\nNOT INDICATED for this patient (no guideline position, or a prerequisite not met)\n");
-        let explicit: Vec<String> = ni
-            .iter()
-            .filter(|o| o.why.iter().any(|w| w.id != "no_rule"))
-            .map(|o| format!("{} ({})", o.agent, o.why[0].text))
-            .collect();
-        for e in &explicit {
-            s.push_str(&format!("  {e}\n"));
+        for o in ni.iter().filter(|o| o.why.iter().any(|w| w.id != "no_rule")) {
+            let w = &o.why[0];
+            s.push_str(&format!(
+                "  {} — {} [{}; {}]\n",
+                o.agent,
+                w.text,
+                w.source,
+                mark(w.status)
+            ));
         }
         let rest: Vec<&str> = ni
             .iter()
@@ -344,19 +411,7 @@ pub fn render(r: &Assessment) -> String {
             .map(|o| o.agent.as_str())
             .collect();
         if !rest.is_empty() {
-            s.push_str(&format!("  no rule: {}\n", rest.join(", ")));
-        }
-        for o in &ni {
-            for m in &o.missing {
-                s.push_str(&format!(
-                    "     ?    {}: {} → {} would be {} ({})\n",
-                    m.fields.join(", "),
-                    m.detail,
-                    o.agent,
-                    m.would,
-                    m.rule
-                ));
-            }
+            s.push_str(&format!("  no guideline rule for this patient: {}\n", rest.join(", ")));
         }
     }
     if !r.missing.is_empty() {
