@@ -538,18 +538,21 @@ impl Solution {
         let mut geo = [0.0; 3];
         let mut e = [0.0; 3];
         let mut m_cur = 0u64;
+        // The next dose time (absorption of dose m_cur + 1 starts there).
+        let mut next = 0.0;
         out.push(0.0);
         for i in 1..count {
             let t = i as f64 * step;
-            let m = ((t / tau).floor() as u64 + 1).min(n);
-            if m != m_cur {
+            if m_cur < n && t >= next {
                 // A new dosing interval: restart exactly.
+                let m = ((t / tau).floor() as u64 + 1).min(n);
                 let tp = t - (m - 1) as f64 * tau;
                 for j in 0..self.n {
                     e[j] = (-x[j] * tp).exp();
                     geo[j] = c[j] * (1.0 - r[j].powi(m as i32)) * inv[j];
                 }
                 m_cur = m;
+                next = m as f64 * tau;
             } else {
                 for j in 0..self.n {
                     e[j] *= q[j];
