@@ -153,10 +153,11 @@ pub fn reduce(kb: &Kb, region: Region, dose_mg: f64, frequency: Frequency) -> St
                 dose_mg: m,
                 frequency: Frequency::Daily,
                 how: format!(
-                    "{}: reduced dose {} mg daily (from {} mg)",
-                    l.text,
+                    "{}: reduced dose {} mg daily (from {} mg), never lower than {} mg daily",
+                    region.id().to_uppercase(),
                     num(m),
-                    num(dose_mg)
+                    num(dose_mg),
+                    num(l.floor_mg)
                 ),
                 source: l.source.clone(),
             }

@@ -116,7 +116,7 @@ pub fn render(g: &LabGrade) -> String {
     for n in &g.notes {
         s.push_str(&format!("  ! {n}\n"));
     }
-    s.push_str(&format!("  Source      {}\n", g.source));
+    s.push_str(&format!("  Source      {}\n", crate::cmd::dose::src(&g.source)));
     s.push_str(&format!("  Knowledge   {}", g.knowledge_version));
     s
 }

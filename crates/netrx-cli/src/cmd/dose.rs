@@ -50,9 +50,17 @@ fn num(v: f64) -> String {
     }
 }
 
+/// A source as shown to people: reference, verification mark and, if any, the note.
+pub(crate) fn src(source: &netrx_kb::Source) -> String {
+    match &source.note {
+        Some(n) => format!("{source} ({n})"),
+        None => source.to_string(),
+    }
+}
+
 pub(crate) fn details(s: &mut String, indent: &str, details: &[Sourced]) {
     for d in details {
-        s.push_str(&format!("{indent}· {} — {}\n", d.text, d.source));
+        s.push_str(&format!("{indent}· {} — {}\n", d.text, src(&d.source)));
     }
 }
 
@@ -76,7 +84,7 @@ pub fn render(case_id: &str, a: &DoseAdvice) -> String {
         _ => s.push_str("  Dose          AVOID — the label gives no everolimus dose for this combination\n"),
     }
     if let Some(alt) = &a.alternative {
-        s.push_str(&format!("  If unavoidable {} — {}\n", alt.text, alt.source));
+        s.push_str(&format!("  If unavoidable {} — {}\n", alt.text, src(&alt.source)));
     }
     s.push_str("  Adjustments\n");
     for adj in &a.adjustments {
@@ -97,7 +105,7 @@ pub fn render(case_id: &str, a: &DoseAdvice) -> String {
                 ""
             }
         ));
-        s.push_str(&format!("        {} — {}\n", adj.text, adj.source));
+        s.push_str(&format!("        {} — {}\n", adj.text, src(&adj.source)));
         details(&mut s, "        ", &adj.details);
     }
     if !a.interactions.is_empty() {
@@ -119,7 +127,7 @@ pub fn render(case_id: &str, a: &DoseAdvice) -> String {
                 "    • {}{matched}: {} — {effect}\n",
                 i.medication, i.class_name
             ));
-            s.push_str(&format!("        {} — {}\n", i.text, i.source));
+            s.push_str(&format!("        {} — {}\n", i.text, src(&i.source)));
             details(&mut s, "        ", &i.details);
         }
     }
@@ -143,7 +151,7 @@ pub fn render(case_id: &str, a: &DoseAdvice) -> String {
             if m.because.is_some() { "!" } else { "•" },
             m.what,
             m.when,
-            m.source
+            src(&m.source)
         ));
         if let Some(b) = &m.because {
             s.push_str(&format!("        especially: {b}\n"));
@@ -157,7 +165,7 @@ pub fn render(case_id: &str, a: &DoseAdvice) -> String {
             if c.because.is_some() { "!" } else { "•" },
             c.topic,
             c.text,
-            c.source
+            src(&c.source)
         ));
         if let Some(b) = &c.because {
             s.push_str(&format!("        especially: {b}\n"));

@@ -110,7 +110,7 @@ fn decision(s: &mut String, d: &Decision) {
     s.push('\n');
     s.push_str(&format!("            {}", d.rule));
     if let Some(src) = &d.source {
-        s.push_str(&format!(" — {src}"));
+        s.push_str(&format!(" — {}", crate::cmd::dose::src(src)));
     }
     s.push('\n');
     if let Some(i) = &d.if_intolerable {
@@ -120,7 +120,10 @@ fn decision(s: &mut String, d: &Decision) {
         s.push_str(&format!("            Ladder: {l}\n"));
     }
     if let Some(rs) = &d.resume_when_source {
-        s.push_str(&format!("            Recovery threshold — {rs}\n"));
+        s.push_str(&format!(
+            "            Recovery threshold — {}\n",
+            crate::cmd::dose::src(rs)
+        ));
     }
     crate::cmd::dose::details(s, "            ", &d.supportive);
     crate::cmd::dose::details(s, "            ", &d.details);
@@ -179,7 +182,7 @@ pub fn render(case_id: &str, r: &ToxReport) -> String {
     }
     s.push_str(&format!("              {}", c.rule));
     if let Some(src) = &c.source {
-        s.push_str(&format!(" — {src}"));
+        s.push_str(&format!(" — {}", crate::cmd::dose::src(src)));
     }
     s.push('\n');
     if let Some(i) = &c.if_intolerable {
