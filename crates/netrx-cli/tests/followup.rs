@@ -159,6 +159,8 @@ fn recist_text_and_svg_outputs() {
         assert!(svg.contains(needle), "spider lacks {needle:?}");
     }
     let wf = std::fs::read_to_string(&waterfall).unwrap();
+    let _ = std::fs::remove_file(&spider);
+    let _ = std::fs::remove_file(&waterfall);
     // Best change of the sum before progression: 55 vs 91 = −39.6 %.
     assert!(wf.contains("Sum of diameters: best change −39.6 %"), "{wf}");
 }
@@ -267,6 +269,7 @@ fn qol_svg_shows_the_threshold_and_events() {
     let out = netrx(&["qol", EXAMPLE, "--svg", path.to_str().unwrap()], None);
     assert!(out.status.success());
     let svg = std::fs::read_to_string(&path).unwrap();
+    let _ = std::fs::remove_file(&path);
     assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
     assert!(svg.contains("FACTG ↑ better") && svg.contains(">−7<"));
     // Events are drawn in the large deterioration panel and again in the small FACTG panel.
@@ -304,7 +307,55 @@ fn qol_bad_input_is_exit_2_naming_the_field() {
     let bad = tmp("bad-instrument.toml");
     std::fs::write(&bad, "id = \"QLQ-GINET21\"\n").unwrap();
     let err = refused(&c, &["qol", "--instrument-file", bad.to_str().unwrap()]);
+    let _ = std::fs::remove_file(&bad);
     assert!(err.contains("--instrument-file"), "{err}");
+}
+
+#[test]
+fn qol_scores_ginet21_with_a_site_supplied_map() {
+    // A SYNTHETIC map (ED = Q31–Q33, …, WG = Q51), only to exercise --instrument-file; not the EORTC map.
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../knowledge/qol/qlq-ginet21.toml"
+    ))
+    .unwrap();
+    let maps = [
+        "[\"Q31\", \"Q32\", \"Q33\"]",
+        "[\"Q34\", \"Q35\", \"Q36\", \"Q37\", \"Q38\"]",
+        "[\"Q39\", \"Q40\"]",
+        "[\"Q41\", \"Q42\", \"Q43\"]",
+        "[\"Q44\", \"Q45\", \"Q46\"]",
+        "[\"Q47\"]",
+        "[\"Q48\"]",
+        "[\"Q49\"]",
+        "[\"Q50\"]",
+        "[\"Q51\"]",
+    ];
+    let mut site = text;
+    for m in maps {
+        site = site.replacen("items = []", &format!("items = {m}"), 1);
+    }
+    let path = tmp("ginet21-site.toml");
+    std::fs::write(&path, site).unwrap();
+    let r = json_of(&["qol", EXAMPLE, "--json", "--instrument-file", path.to_str().unwrap()]);
+    let _ = std::fs::remove_file(&path);
+    let gi = r["assessments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["instrument"] == "QLQ-GINET21")
+        .unwrap();
+    // Example responses Q31–Q33 = 2 2 1: RS 5/3 → (2/3)/3 × 100 = 22.222; Q51 = 1 → 0.
+    assert!(close(&gi["scales"]["ED"], 200.0 / 9.0));
+    assert!(close(&gi["scales"]["WG"], 0.0));
+    assert_eq!(gi["valid"], true);
+    assert!(
+        r["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("site-supplied definition"))
+    );
 }
 
 #[test]

@@ -611,7 +611,7 @@ pub fn analyse_with(
                     def.id,
                     s.code,
                     s.source.reference,
-                    s.source.note.as_deref().map(|n| format!(" ({n})")).unwrap_or_default()
+                    s.source.note.as_deref().map(|n| format!(". {n}")).unwrap_or_default()
                 ));
             }
         }
@@ -696,11 +696,8 @@ pub fn analyse_with(
                 ttd = Some(months(last));
                 ttd_event = Some(false);
             }
-            if later
-                .last()
-                .is_some_and(|(d, _)| deterioration.iter().any(|e| e.counts && e.date == *d))
-                && definition.definitive
-            {
+            let first_counted = deterioration.iter().find(|e| e.counts).map(|e| e.date);
+            if definition.definitive && first_counted.is_some() && first_counted == later.last().map(|(d, _)| *d) {
                 warnings.push(
                     "The deterioration is at the last assessment: no later assessment confirms it is definitive."
                         .into(),

@@ -487,6 +487,17 @@ fn definitive_factg_deterioration_of_7_points_by_default() {
     assert_eq!(r.time_origin.as_ref().unwrap().basis, "everolimus.start_date");
     assert!(close(r.time_to_deterioration_months, 228.0 / 30.4375));
     assert_eq!(r.time_to_deterioration_event, Some(true));
+    // Later assessments confirm it: no "last assessment" warning.
+    assert!(!r.warnings.iter().any(|w| w.contains("no later assessment confirms")));
+    // A drop only at the last assessment counts, with a warning that nothing confirms it.
+    let c = load(
+        vec![factg_with_fwb("2024-01-01", 19), factg_with_fwb("2024-02-26", 11)],
+        None,
+    )
+    .unwrap();
+    let r = analyse(&c, kb(), &QolOptions::default()).unwrap();
+    assert_eq!(r.time_to_deterioration_event, Some(true));
+    assert!(r.warnings.iter().any(|w| w.contains("no later assessment confirms")));
 }
 
 #[test]

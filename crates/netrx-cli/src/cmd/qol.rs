@@ -153,8 +153,17 @@ pub fn render(r: &QolReport) -> String {
         }
         s.push('\n');
         for a in &cols {
+            // "CODE: reason" notes with the same reason are listed once, with their codes.
+            let mut grouped: Vec<(String, Vec<&str>)> = Vec::new();
             for m in &a.missing {
-                s.push_str(&format!("    {}  {m}\n", a.date));
+                let (code, reason) = m.split_once(": ").unwrap_or(("", m.as_str()));
+                match grouped.iter_mut().find(|(r, _)| r == reason) {
+                    Some((_, codes)) => codes.push(code),
+                    None => grouped.push((reason.to_string(), vec![code])),
+                }
+            }
+            for (reason, codes) in grouped {
+                s.push_str(&format!("    {}  {}: {reason}\n", a.date, codes.join(", ")));
             }
         }
     }
