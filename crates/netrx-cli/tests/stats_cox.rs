@@ -184,6 +184,25 @@ fn cox_breslow_strata_and_factor() {
         );
     }
     assert!(v["zph"].is_null());
+    let v = json_ok(&[
+        "cox",
+        &rossi,
+        "--time",
+        "week",
+        "--event",
+        "arrest",
+        "--covariates",
+        "fin,age,race,wexp,mar,paro,prio",
+        "--ties",
+        "exact",
+        "--json",
+    ]);
+    close(
+        "exact loglik",
+        v["loglik"].as_f64().unwrap(),
+        o[&("rossi/cox_full_exact".into(), "loglik".into())],
+        1e-9,
+    );
     let lung = data("lung.csv");
     let v = json_ok(&[
         "cox",

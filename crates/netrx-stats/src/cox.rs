@@ -44,6 +44,10 @@ pub enum Ties {
     Efron,
     /// Breslow's approximation (the default of SAS, SPSS, Stata, statsmodels).
     Breslow,
+    /// The exact partial likelihood of discrete time (Kalbfleisch–Prentice; R's `ties = "exact"`,
+    /// conditional logistic): all subsets of the risk set of the size of the tied deaths.
+    /// Cost grows with risk-set size × tied deaths; no case weights, no robust variance (as R).
+    Exact,
 }
 
 impl Ties {
@@ -52,6 +56,7 @@ impl Ties {
         match self {
             Ties::Efron => "efron",
             Ties::Breslow => "breslow",
+            Ties::Exact => "exact",
         }
     }
 }
@@ -439,6 +444,17 @@ pub fn timefix(times: &[f64]) -> Vec<f64> {
         .collect()
 }
 
+/// How the design columns are centred and scaled for the iteration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scaling {
+    /// Raw columns.
+    None,
+    /// Weighted mean, 1/mean absolute deviation (R's coxfit6).
+    MeanAbsDev,
+    /// Mean and standard deviation (R's coxexact.fit via scale()).
+    StdDev,
+}
+
 /// The sorted, centred and scaled problem the Newton–Raphson works on.
 pub(crate) struct Prepared {
     pub n: usize,
@@ -475,7 +491,7 @@ impl Prepared {
         time: &[f64],
         offset_centered: &[f64],
         nocenter: &[f64],
-        do_scale: bool,
+        scaling: Scaling,
     ) -> Prepared {
         let n = data.n();
         let p = data.x.len();
@@ -496,11 +512,19 @@ impl Prepared {
         let mut center = vec![false; p];
         for (j, col) in data.x.iter().enumerate() {
             let zero_one = col.iter().all(|v| nocenter.contains(v));
-            if do_scale && !zero_one {
+            if scaling == Scaling::MeanAbsDev && !zero_one {
                 let m = col.iter().zip(&wt_data).map(|(v, w)| w * v).sum::<f64>() / wsum;
                 let mad = col.iter().zip(&wt_data).map(|(v, w)| w * (v - m).abs()).sum::<f64>();
                 means[j] = m;
                 scale[j] = if mad > 0.0 { wsum / mad } else { 1.0 };
+                center[j] = true;
+            } else if scaling == Scaling::StdDev && !zero_one {
+                // R's scale(): unweighted mean and standard deviation (coxexact.fit)
+                let nf = n as f64;
+                let m = col.iter().sum::<f64>() / nf;
+                let sd = (col.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / (nf - 1.0)).sqrt();
+                means[j] = m;
+                scale[j] = if sd > 0.0 && sd.is_finite() { 1.0 / sd } else { 1.0 };
                 center[j] = true;
             }
         }
@@ -685,6 +709,97 @@ pub(crate) fn order_key(t: f64) -> u64 {
     if b >> 63 == 1 { !b } else { b | (1 << 63) }
 }
 
+impl Prepared {
+    /// Exact (discrete-time) partial likelihood, score and information at `beta`: for each
+    /// event time with d deaths among the m subjects at risk, the denominator is the sum over
+    /// all d-subsets of the product of their risk scores, built by the recursion
+    /// D(k, m) = D(k, m−1) + r_m D(k−1, m−1), with the same recursion for its first and
+    /// second derivatives.
+    pub(crate) fn iterate_exact(&self, beta: &[f64], u: &mut [f64], imat: &mut [f64]) -> f64 {
+        let p = self.p;
+        let np = p * (p + 1) / 2;
+        u.iter_mut().for_each(|v| *v = 0.0);
+        imat.iter_mut().for_each(|v| *v = 0.0);
+        let risk: Vec<f64> = (0..self.n)
+            .map(|i| {
+                let xi = &self.x[i * p..(i + 1) * p];
+                (self.off[i] + xi.iter().zip(beta).map(|(a, b)| a * b).sum::<f64>()).exp()
+            })
+            .collect();
+        let mut ll = 0.0;
+        // end (exclusive) of each group's stratum
+        let mut stratum_end = vec![0usize; self.groups.len()];
+        let mut end = self.n;
+        for (gi, g) in self.groups.iter().enumerate().rev() {
+            if g.last_in_stratum {
+                end = g.end;
+            }
+            stratum_end[gi] = end;
+        }
+        for (gi, g) in self.groups.iter().enumerate() {
+            let d = g.ndead;
+            if d == 0 {
+                continue;
+            }
+            for i in g.start..g.end {
+                if self.status[i] {
+                    let xi = &self.x[i * p..(i + 1) * p];
+                    ll += self.off[i] + xi.iter().zip(beta).map(|(a, b)| a * b).sum::<f64>();
+                    for j in 0..p {
+                        u[j] += xi[j];
+                    }
+                }
+            }
+            let mut d0 = vec![0.0; d + 1];
+            let mut d1 = vec![0.0; (d + 1) * p];
+            let mut d2 = vec![0.0; (d + 1) * np];
+            d0[0] = 1.0;
+            let mut seen = 0usize;
+            for m in g.start..stratum_end[gi] {
+                let r = risk[m];
+                let x = &self.x[m * p..(m + 1) * p];
+                seen += 1;
+                for k in (1..=d.min(seen)).rev() {
+                    let (lo, hi) = d2.split_at_mut(k * np);
+                    let prev2 = &lo[(k - 1) * np..];
+                    let cur2 = &mut hi[..np];
+                    let prev1 = &d1[(k - 1) * p..k * p];
+                    let mut t = 0;
+                    for a in 0..p {
+                        for b in 0..=a {
+                            cur2[t] += r * (x[a] * x[b] * d0[k - 1] + x[a] * prev1[b] + x[b] * prev1[a] + prev2[t]);
+                            t += 1;
+                        }
+                    }
+                    let (lo1, hi1) = d1.split_at_mut(k * p);
+                    let prev1 = &lo1[(k - 1) * p..];
+                    for a in 0..p {
+                        hi1[a] += r * (x[a] * d0[k - 1] + prev1[a]);
+                    }
+                    d0[k] += r * d0[k - 1];
+                }
+            }
+            let den = d0[d];
+            ll -= den.ln();
+            let g1: Vec<f64> = (0..p).map(|a| d1[d * p + a] / den).collect();
+            let mut t = 0;
+            for a in 0..p {
+                u[a] -= g1[a];
+                for b in 0..=a {
+                    imat[a * p + b] += d2[d * np + t] / den - g1[a] * g1[b];
+                    t += 1;
+                }
+            }
+        }
+        for i in 0..p {
+            for j in 0..i {
+                imat[j * p + i] = imat[i * p + j];
+            }
+        }
+        ll
+    }
+}
+
 #[inline]
 fn accumulate(a: &mut [f64], cmat: &mut [f64], risk: f64, xi: &[f64]) {
     let mut k = 0;
@@ -742,8 +857,22 @@ pub fn fit(data: &CoxData<'_>, opt: &CoxOptions) -> Result<CoxFit, ModelError> {
         _ => vec![0.0; n],
     };
     let robust = opt.robust || data.cluster.is_some();
+    let exact = opt.ties == Ties::Exact;
+    if exact && data.weights.is_some_and(|w| w.iter().any(|&v| v != 1.0)) {
+        return Err(ModelError::new(
+            "weights",
+            "case weights are not supported with exact ties (as in R); allowed: efron or breslow ties",
+        ));
+    }
+    if exact && robust {
+        return Err(ModelError::new(
+            "robust",
+            "the robust variance needs score residuals, which the exact method does not have (as in R); allowed: efron or breslow ties",
+        ));
+    }
 
-    let prep = Prepared::new(data, &time, &offset_centered, &opt.nocenter, true);
+    let scaling = if exact { Scaling::StdDev } else { Scaling::MeanAbsDev };
+    let prep = Prepared::new(data, &time, &offset_centered, &opt.nocenter, scaling);
     let efron = opt.ties == Ties::Efron;
     let mut warnings = Vec::new();
 
@@ -780,7 +909,11 @@ pub fn fit(data: &CoxData<'_>, opt: &CoxOptions) -> Result<CoxFit, ModelError> {
     if p == 0 {
         let mut u = Vec::new();
         let mut imat = Vec::new();
-        let ll = prep.iterate(&[], efron, &mut u, &mut imat);
+        let ll = if exact {
+            prep.iterate_exact(&[], &mut u, &mut imat)
+        } else {
+            prep.iterate(&[], efron, &mut u, &mut imat)
+        };
         let conc = if opt.concordance {
             Some(concordance(
                 &time,
@@ -827,7 +960,14 @@ pub fn fit(data: &CoxData<'_>, opt: &CoxOptions) -> Result<CoxFit, ModelError> {
     };
     let mut u = vec![0.0; p];
     let mut imat = vec![0.0; p * p];
-    let ll0 = prep.iterate(&beta, efron, &mut u, &mut imat);
+    let eval = |b: &[f64], u: &mut [f64], imat: &mut [f64]| {
+        if exact {
+            prep.iterate_exact(b, u, imat)
+        } else {
+            prep.iterate(b, efron, u, imat)
+        }
+    };
+    let ll0 = eval(&beta, &mut u, &mut imat);
     let mut ll_best = ll0;
     let chol = Ldl::new(&imat, p, opt.toler_chol);
     let step = chol.solve(&u);
@@ -839,12 +979,55 @@ pub fn fit(data: &CoxData<'_>, opt: &CoxOptions) -> Result<CoxFit, ModelError> {
 
     if opt.iter_max == 0 || !ll0.is_finite() {
         converged = opt.iter_max == 0;
+    } else if exact {
+        // R's coxexact: plain halving back toward the previous β, converge only after a full step.
+        let mut oldbeta = beta.clone();
+        for (b, s) in beta.iter_mut().zip(&step) {
+            *b += s;
+        }
+        let mut halving = false;
+        let mut newlk = ll0;
+        let mut it = 1;
+        while it <= opt.iter_max {
+            newlk = eval(&beta, &mut u, &mut imat);
+            let chol = Ldl::new(&imat, p, opt.toler_chol);
+            if (1.0 - ll_best / newlk).abs() <= opt.eps && !halving {
+                ll_best = newlk;
+                final_chol = chol;
+                converged = true;
+                break;
+            }
+            final_chol = chol;
+            if it == opt.iter_max {
+                break;
+            }
+            if newlk < ll_best || !newlk.is_finite() {
+                halving = true;
+                for (b, o) in beta.iter_mut().zip(&oldbeta) {
+                    *b = (*o + *b) / 2.0;
+                }
+            } else {
+                halving = false;
+                ll_best = newlk;
+                let step = final_chol.solve(&u);
+                oldbeta = beta.clone();
+                for (b, s) in beta.iter_mut().zip(&step) {
+                    *b += s;
+                }
+            }
+            it += 1;
+        }
+        iter = it.min(opt.iter_max);
+        if !converged {
+            ll_best = newlk;
+            warnings.push("Ran out of iterations and did not converge".to_string());
+        }
     } else {
         let mut newbeta: Vec<f64> = beta.iter().zip(&step).map(|(b, s)| b + s).collect();
         let mut halving = 0usize;
         let mut it = 1;
         while it <= opt.iter_max {
-            let newlk = prep.iterate(&newbeta, efron, &mut u, &mut imat);
+            let newlk = eval(&newbeta, &mut u, &mut imat);
             let chol = Ldl::new(&imat, p, opt.toler_chol);
             let notfinite =
                 !newlk.is_finite() || u.iter().any(|v| !v.is_finite()) || imat.iter().any(|v| !v.is_finite());
@@ -878,7 +1061,7 @@ pub fn fit(data: &CoxData<'_>, opt: &CoxOptions) -> Result<CoxFit, ModelError> {
             // Ran out of iterations: report the last good β, with its score and information
             // (R reports iter.max + 1 iterations in this case).
             iter = opt.iter_max + 1;
-            ll_best = prep.iterate(&beta, efron, &mut u, &mut imat);
+            ll_best = eval(&beta, &mut u, &mut imat);
             final_chol = Ldl::new(&imat, p, opt.toler_chol);
             warnings.push("Ran out of iterations and did not converge".to_string());
         }

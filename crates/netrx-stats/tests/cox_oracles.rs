@@ -1,7 +1,7 @@
 //! Cox models against R survival 3.5-3 (`tests/data/r_survival_oracles.tsv`, copied from
 //! `../shared/oracles`): coefficients, SEs, log-likelihoods, LR/Wald/score tests, robust SEs and
 //! robust score test, strata, concordance counts and SE, and the baseline hazard, on lung and
-//! rossi with Efron and Breslow ties.
+//! rossi with Efron, Breslow and exact ties.
 //!
 //! Tolerance: 1e-6 relative, or 1e-4 where R printed fewer than 7 significant digits
 //! (`cox_util::tol_for`); integer counts exactly.
@@ -246,4 +246,15 @@ fn coefficient_table_matches_printed_summary() {
     assert_close("lr p", fit.lr_test.p, 1.08e-6, 5e-3);
     assert_close("wald p", fit.wald_test.p, 1.43e-6, 5e-3);
     assert_close("score p", fit.score_test.p, 1.08e-6, 5e-3);
+}
+
+#[test]
+fn exact_ties_lung_and_rossi() {
+    // R's ties = "exact" (discrete-time exact partial likelihood, coxexact)
+    let o = Oracle::load();
+    check_case(
+        &o,
+        &case("lung", "cox_age_sex_ecog_exact", LUNG3, None, Ties::Exact, false),
+    );
+    check_case(&o, &case("rossi", "cox_full_exact", ROSSI, None, Ties::Exact, false));
 }

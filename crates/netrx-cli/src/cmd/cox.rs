@@ -46,8 +46,9 @@ pub struct Args {
     /// Offset column (added to the linear predictor with coefficient 1).
     #[arg(long)]
     pub offset: Option<String>,
-    /// How tied event times are handled.
-    #[arg(long, default_value = "efron", value_parser = ["efron", "breslow"])]
+    /// How tied event times are handled (exact: the discrete-time exact partial likelihood;
+    /// slow for large risk sets with many ties, no weights or robust SEs, as in R).
+    #[arg(long, default_value = "efron", value_parser = ["efron", "breslow", "exact"])]
     pub ties: String,
     /// Robust (sandwich) standard errors, one cluster per row unless --cluster is given.
     #[arg(long)]
@@ -121,10 +122,10 @@ pub fn run(a: Args) -> CliResult {
     data.weights = weights.as_deref();
     data.offset = offset.as_deref();
     let opt = CoxOptions {
-        ties: if a.ties == "breslow" {
-            Ties::Breslow
-        } else {
-            Ties::Efron
+        ties: match a.ties.as_str() {
+            "breslow" => Ties::Breslow,
+            "exact" => Ties::Exact,
+            _ => Ties::Efron,
         },
         robust: a.robust,
         ..CoxOptions::default()

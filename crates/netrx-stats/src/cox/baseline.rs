@@ -6,7 +6,7 @@
 // Index loops mirror the matrix algebra (and R's C code) they implement.
 #![allow(clippy::needless_range_loop)]
 
-use super::{CoxData, CoxFit, Prepared, Ties};
+use super::{CoxData, CoxFit, Prepared, Scaling, Ties};
 
 /// Cumulative baseline hazard at every distinct time (events and censorings), per stratum.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,7 +24,7 @@ pub struct BaselineHazard {
 pub fn baseline_hazard(data: &CoxData<'_>, fit: &CoxFit, centered: bool) -> BaselineHazard {
     let n = data.n();
     let offset: Vec<f64> = data.offset.map(|o| o.to_vec()).unwrap_or_else(|| vec![0.0; n]);
-    let prep = Prepared::new(data, &fit.time_used, &offset, &[], false);
+    let prep = Prepared::new(data, &fit.time_used, &offset, &[], Scaling::None);
     let p = prep.p;
     let shift: f64 = if centered {
         fit.coef.iter().zip(&fit.means).map(|(b, m)| b * m).sum()
