@@ -613,3 +613,85 @@ fn symptom_scales_deteriorate_upwards() {
     assert_eq!(r.time_to_deterioration_months, None);
     assert!(r.warnings.iter().any(|w| w.contains("No FACT-G assessments")));
 }
+
+/// xorshift64*: a tiny deterministic generator for the invariant checks below.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+#[test]
+fn scores_stay_in_range_and_move_with_the_items() {
+    use netrx_clinical::qol::{scale_range, score};
+    use std::collections::BTreeMap;
+    let q = &kb().qol;
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    for id in ["FACT-G", "QLQ-C30"] {
+        let def = q.instrument(id).unwrap();
+        for _ in 0..2000 {
+            // Random responses, each item left out with probability 1/5.
+            let mut items = BTreeMap::new();
+            for it in &def.items {
+                if rng.below(5) != 0 {
+                    let span = u64::from(it.max - it.min) + 1;
+                    items.insert(it.code.clone(), it.min + rng.below(span) as u8);
+                }
+            }
+            let scores = score(def, &items);
+            for s in &scores {
+                let sd = def.scale(&s.code).unwrap();
+                let (lo, hi) = scale_range(def, sd);
+                if let Some(v) = s.score {
+                    assert!(
+                        v >= lo - 1e-9 && v <= hi + 1e-9,
+                        "{id} {}: {v} outside {lo}–{hi}",
+                        s.code
+                    );
+                }
+            }
+            if id == "FACT-G" {
+                // The total, when present, is the sum of the four subscales.
+                let get = |c: &str| scores.iter().find(|s| s.code == c).unwrap().score;
+                if let Some(t) = get("FACTG") {
+                    let sum: f64 = ["PWB", "SWB", "EWB", "FWB"].iter().map(|c| get(c).unwrap()).sum();
+                    assert!((t - sum).abs() < 1e-9);
+                }
+            }
+            // Raising one answered item by one step moves its scale the right way: up for a
+            // FACT-G item (down if reverse-keyed), up for EORTC symptom/global, down for functional.
+            let code = def.items[rng.below(def.items.len() as u64) as usize].code.clone();
+            let it = def.item(&code).unwrap();
+            let Some(&r) = items.get(&code) else { continue };
+            if r == it.max {
+                continue;
+            }
+            let Some(sd) = def.scales.iter().find(|s| s.items.contains(&code)) else {
+                continue;
+            };
+            let before = scores.iter().find(|s| s.code == sd.code).unwrap().score;
+            let mut raised = items.clone();
+            raised.insert(code.clone(), r + 1);
+            let after = score(def, &raised)
+                .into_iter()
+                .find(|s| s.code == sd.code)
+                .unwrap()
+                .score;
+            if let (Some(b), Some(a)) = (before, after) {
+                let up = match sd.method {
+                    netrx_kb::qol::Method::ProratedSum => !it.reverse,
+                    netrx_kb::qol::Method::EortcFunctional => false,
+                    _ => true,
+                };
+                assert!(if up { a > b } else { a < b }, "{id} {code} {r}→{}: {b} → {a}", r + 1);
+            }
+        }
+    }
+}
