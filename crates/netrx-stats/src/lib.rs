@@ -20,6 +20,7 @@ pub mod cutpoint;
 pub mod data;
 pub mod dist;
 pub mod indirect;
+pub mod ipd;
 pub mod km;
 pub mod linalg;
 pub mod logrank;
