@@ -357,7 +357,7 @@ fn forest_writes_an_svg_a_reader_can_use() {
         "0.48 (0.35–0.67)",
         "207 / 203",
         "RADIANT-4",
-        "Favours everolimus",
+        "Favours Everolimus",
         "Sources:",
     ] {
         assert!(svg.contains(s), "missing {s:?}");

@@ -1249,12 +1249,17 @@ impl Trial {
             .collect()
     }
 
-    /// The status that applies to `field` of a result (override, else the result's source).
+    /// The status that applies to `field` of a result: its override, else the override of the
+    /// enclosing field (`effect` for `effect.ci`), else the result's source.
     pub fn value_status(r: &Outcome, field: &str, arm: Option<&str>) -> Status {
-        r.overrides
-            .iter()
-            .find(|o| o.field == field && (o.arm.is_none() || o.arm.as_deref() == arm))
-            .map(|o| o.status)
+        let find = |f: &str| {
+            r.overrides
+                .iter()
+                .find(|o| o.field == f && (o.arm.is_none() || o.arm.as_deref() == arm))
+                .map(|o| o.status)
+        };
+        find(field)
+            .or_else(|| field.rsplit_once('.').and_then(|(parent, _)| find(parent)))
             .unwrap_or(r.source.status)
     }
 }

@@ -31,6 +31,9 @@ pub struct ForestRow {
     pub estimate: f64,
     pub lower: f64,
     pub upper: f64,
+    /// The estimate column's text, when the caller keeps the source's precision
+    /// (e.g. "0.276 (0.182–0.418)"); default: two decimals.
+    pub text: Option<String>,
     /// A mark after the estimate text (e.g. "†"), explained in the footnotes.
     pub mark: String,
     /// Draw emphasised (whole-trial primary results).
@@ -80,10 +83,11 @@ fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
     t
 }
 
-/// The axis range: from the data, always including 1, snapped to the 1–2–5 series.
+/// The axis range: from the data, always including 0.5–2 (so both sides of 1 show), snapped to
+/// the 1–2–5 series.
 fn range(items: &[ForestItem]) -> (f64, f64) {
-    let mut lo: f64 = 1.0;
-    let mut hi: f64 = 1.0;
+    let mut lo: f64 = 0.5;
+    let mut hi: f64 = 2.0;
     for it in items {
         if let ForestItem::Row(r) = it {
             lo = lo.min(r.lower);
@@ -267,7 +271,11 @@ pub fn forest_svg(f: &Forest) -> String {
                     "end",
                     FS,
                     INK,
-                    &format!("{}{}", est_text(r.estimate, r.lower, r.upper), r.mark),
+                    &format!(
+                        "{}{}",
+                        r.text.clone().unwrap_or_else(|| est_text(r.estimate, r.lower, r.upper)),
+                        r.mark
+                    ),
                     weight,
                 );
             }
@@ -321,6 +329,7 @@ mod tests {
             estimate: e,
             lower: lo,
             upper: hi,
+            text: None,
             mark: String::new(),
             bold: true,
         })

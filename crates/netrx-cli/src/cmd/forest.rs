@@ -148,8 +148,13 @@ pub fn chart(d: &ForestData) -> Forest {
                 } else {
                     (e.trial_name.clone(), format!("{what} · {contrast}"))
                 }
-            } else {
+            } else if several {
                 (e.cohort_label.trim_start_matches("Subgroup: ").to_string(), what)
+            } else {
+                (
+                    format!("{} — {}", e.trial_name, e.cohort_label.trim_start_matches("Subgroup: ")),
+                    format!("{what} · {contrast}"),
+                )
             };
             items.push(ForestItem::Row(ForestRow {
                 label,
@@ -159,6 +164,7 @@ pub fn chart(d: &ForestData) -> Forest {
                 estimate: e.hr,
                 lower: e.ci_low,
                 upper: e.ci_high,
+                text: Some(estimate_text(e)),
                 mark,
                 bold: e.cohort == "all" && e.preferred,
             }));
@@ -190,10 +196,20 @@ pub fn chart(d: &ForestData) -> Forest {
                 .unwrap_or_default()
         ),
         measure: "HR".into(),
-        favours_left: format!("Favours {}", d.agent_name.to_lowercase()),
+        favours_left: format!("Favours {}", d.agent_name),
         favours_right: "Favours comparator".into(),
         items,
         footnotes,
+    }
+}
+
+/// The published precision for a published HR (0.276 (0.182–0.418)); two decimals for an inverted one.
+fn estimate_text(e: &ForestEntry) -> String {
+    if e.inverted {
+        est_text(e.hr, e.ci_low, e.ci_high)
+    } else {
+        use netrx_kb::trials::fmt_ratio;
+        format!("{} ({}–{})", fmt_ratio(e.hr), fmt_ratio(e.ci_low), fmt_ratio(e.ci_high))
     }
 }
 
@@ -215,7 +231,7 @@ fn summary(d: &ForestData, path: &str) -> String {
             e.trial_name,
             e.contrast[0],
             e.contrast[1],
-            est_text(e.hr, e.ci_low, e.ci_high),
+            estimate_text(e),
             if is_verified(e.status) {
                 String::new()
             } else {
