@@ -308,6 +308,13 @@ fn capabilities_match_the_cli_for_every_example() {
                         serde_json::from_str::<Value>(&out).unwrap(),
                         "{cap} {f:?}: stored answer"
                     );
+                    // Asked again: the kept answer (see netrx-server's answers.rs), byte for byte.
+                    let again = s
+                        .req("GET", &format!("/api/v1/cases/{}/{cap}", case.id))
+                        .bearer(&tok)
+                        .send()
+                        .expect(200);
+                    assert_eq!(again.body, r.body, "{cap} {f:?}: repeated answer");
                     compared += 1;
                 } else {
                     assert_eq!(r.status, 400, "{cap} {f:?}: {}", r.body);

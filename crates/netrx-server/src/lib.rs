@@ -11,6 +11,7 @@
 //! CSRF, login throttling), [`deid`] (the researcher view), [`demo`] (the
 //! bundled example cases), [`openapi`] (the generated description).
 
+pub mod answers;
 pub mod api;
 pub mod auth;
 pub mod deid;
@@ -58,6 +59,8 @@ pub struct AppState {
     pub deid_secret: String,
     /// Failed-login bookkeeping.
     pub throttle: auth::Throttle,
+    /// Capability answers on stored revisions.
+    pub answers: answers::Answers,
     /// `Secure` attribute on the session cookie.
     pub cookie_secure: bool,
 }
@@ -80,6 +83,7 @@ impl AppState {
             kb,
             deid_secret,
             throttle: auth::Throttle::default(),
+            answers: answers::Answers::default(),
             cookie_secure,
         })
     }

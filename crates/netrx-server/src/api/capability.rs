@@ -4,12 +4,16 @@
 //! `netrx_clinical::capability::evaluate` — the JSON `netrx <capability> --json` prints.
 
 use super::cases::{Which, check_id, deny, read_audited, record};
-use super::{Body, json, param, params};
+use super::{Body, param, params};
 use crate::Shared;
+use crate::answers::Key;
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
+use axum::body::Bytes;
 use axum::extract::{Path, State};
+use axum::http::HeaderValue;
 use axum::http::{StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
 use netrx_clinical::capability::{Capability, Options, Region, evaluate};
 
 /// The ids of every capability.
@@ -43,15 +47,27 @@ pub fn options(q: &[(String, String)]) -> ApiResult<Options> {
     Ok(o)
 }
 
-async fn run(st: &Shared, cap: Capability, text: String, opts: Options) -> ApiResult {
+/// Load the case file and evaluate: the CLI's two calls. The answer's JSON text.
+async fn run(st: &Shared, cap: Capability, text: String, opts: Options) -> ApiResult<Bytes> {
     let kb = st.kb;
     let out = tokio::task::spawn_blocking(move || {
         let case = netrx_clinical::load_case(&text, kb)?;
-        evaluate(cap, &case, kb, &opts)
+        let v = evaluate(cap, &case, kb, &opts)?;
+        Ok::<_, netrx_case::InputError>(serde_json::to_vec(&v))
     })
     .await
-    .map_err(|e| ApiError::internal("the evaluation", e))?;
-    Ok(json(StatusCode::OK, &out?))
+    .map_err(|e| ApiError::internal("the evaluation", e))??;
+    out.map(Bytes::from)
+        .map_err(|e| ApiError::internal("serialising the answer", e))
+}
+
+fn json_bytes(b: Bytes) -> Response {
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        b,
+    )
+        .into_response()
 }
 
 /// Evaluate a capability on a stored case (latest revision, or `?revision=N`).
@@ -91,7 +107,24 @@ pub async fn on_case(
         return Err(deny(&st, &p, "case.evaluate", Some(&id), "read cases").await);
     }
     let (rev, body) = read_audited(&st, &p, "case.evaluate", &id, which, Some(cap.id().to_string())).await?;
-    let mut r = run(&st, cap, body, opts).await?;
+    let mut options: Vec<(String, String)> = q.into_iter().filter(|(k, _)| k != "revision").collect();
+    options.sort();
+    let key = Key {
+        case_id: id,
+        revision: rev,
+        deidentified: !p.role().writes_cases(),
+        capability: cap.id(),
+        options,
+    };
+    let answer = match st.answers.get(&key) {
+        Some(a) => a,
+        None => {
+            let a = run(&st, cap, body, opts).await?;
+            st.answers.put(key, a.clone());
+            a
+        }
+    };
+    let mut r = json_bytes(answer);
     r.headers_mut().insert(header::ETAG, super::etag(rev));
     Ok(r)
 }
@@ -124,7 +157,7 @@ pub async fn stateless(
         .ok()
         .and_then(|v| v.get("id").and_then(|i| i.as_str()).map(str::to_string))
         .filter(|i| netrx_case::validate::check_case_id("id", i).is_ok());
-    let result = run(&st, cap, text, opts).await;
+    let result = run(&st, cap, text, opts).await.map(json_bytes);
     let outcome = if result.is_ok() { "ok" } else { "invalid" };
     record(
         &st,
