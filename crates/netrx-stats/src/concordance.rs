@@ -16,10 +16,13 @@
 //! pairs it belongs to, summed within clusters; var(C) = Σ dfbeta² / 4.
 //! Counting is an offline dominance count over the sequence "enter the risk set /
 //! event asks" in reverse time, by merge sort on the score ranks: O(n log n) with
-//! sequential memory access (R uses a balanced tree, also O(n log n)).
+//! sequential memory access (R uses a balanced tree, also O(n log n)); the orderings are
+//! stable radix sorts.
 
 // Index loops mirror the matrix algebra (and R's C code) they implement.
 #![allow(clippy::needless_range_loop)]
+
+use crate::linalg::radix_sort_pairs;
 
 /// Pair counts, C and its standard error.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -167,36 +170,40 @@ pub fn concordance(
 ) -> Concordance {
     let n = time.len();
     let wt = |i: usize| weights.map(|w| w[i]).unwrap_or(1.0);
-    // ranks of the score (equal values share a rank), from one sort of packed keys
-    let mut by_score: Vec<(u64, u32)> = risk
+    // ranks of the score (equal values share a rank), from one radix sort of packed keys
+    let mut keys: Vec<(u64, u32)> = risk
         .iter()
         .enumerate()
         .map(|(i, &v)| (score_key(v), i as u32))
         .collect();
-    by_score.sort_unstable();
+    radix_sort_pairs(&mut keys);
     let mut rank = vec![0usize; n];
     let mut r = 0usize;
     for k in 0..n {
-        if k > 0 && by_score[k].0 != by_score[k - 1].0 {
+        if k > 0 && keys[k].0 != keys[k - 1].0 {
             r += 1;
         }
-        rank[by_score[k].1 as usize] = r;
+        rank[keys[k].1 as usize] = r;
     }
-    drop(by_score);
 
     // observation order: by stratum, then time descending, censored first, score ascending
-    let mut keys: Vec<(u32, u64, u64, u32)> = (0..n)
-        .map(|i| {
-            (
-                strata.map(|s| s[i]).unwrap_or(0),
-                !score_key(time[i]),
-                ((status[i] as u64) << 32) | rank[i] as u64,
-                i as u32,
-            )
-        })
-        .collect();
-    keys.sort_unstable();
-    let idx: Vec<usize> = keys.iter().map(|k| k.3 as usize).collect();
+    // (stable LSD: least significant key first)
+    for k in keys.iter_mut() {
+        let i = k.1 as usize;
+        k.0 = ((status[i] as u64) << 32) | rank[i] as u64;
+    }
+    radix_sort_pairs(&mut keys);
+    for k in keys.iter_mut() {
+        k.0 = !score_key(time[k.1 as usize]);
+    }
+    radix_sort_pairs(&mut keys);
+    if let Some(s) = strata {
+        for k in keys.iter_mut() {
+            k.0 = s[k.1 as usize] as u64;
+        }
+        radix_sort_pairs(&mut keys);
+    }
+    let idx: Vec<usize> = keys.iter().map(|k| k.1 as usize).collect();
     drop(keys);
 
     let mut count = [0.0f64; 5];

@@ -495,12 +495,17 @@ impl Prepared {
     ) -> Prepared {
         let n = data.n();
         let p = data.x.len();
-        // Sort by (stratum, time) on packed integer keys (contiguous, no closure lookups).
-        let mut keys: Vec<(u32, u64, u32)> = (0..n)
-            .map(|i| (data.strata.map(|s| s[i]).unwrap_or(0), order_key(time[i]), i as u32))
-            .collect();
-        keys.sort_unstable();
-        let order: Vec<usize> = keys.iter().map(|k| k.2 as usize).collect();
+        // Sort by (stratum, time): a stable radix sort on the time bits, then (if stratified)
+        // a stable sort on the stratum; ties keep data order, as R's order().
+        let mut keys: Vec<(u64, u32)> = (0..n).map(|i| (order_key(time[i]), i as u32)).collect();
+        crate::linalg::radix_sort_pairs(&mut keys);
+        if let Some(s) = data.strata {
+            for k in keys.iter_mut() {
+                k.0 = s[k.1 as usize] as u64;
+            }
+            crate::linalg::radix_sort_pairs(&mut keys);
+        }
+        let order: Vec<usize> = keys.iter().map(|k| k.1 as usize).collect();
         drop(keys);
         let wt_data: Vec<f64> = match data.weights {
             Some(w) => w.to_vec(),
