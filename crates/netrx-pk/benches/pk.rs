@@ -30,7 +30,7 @@ fn benches(c: &mut Criterion) {
     g.sample_size(10);
     g.bench_function("ss_trough_1m_patients", |b| {
         b.iter(|| {
-            let t = unit_troughs(&model, &cov, 1.0, &[24.0], black_box(1_000_000), 42, &|_| {});
+            let t = unit_troughs(&model, &cov, 0.0, 1.0, &[24.0], black_box(1_000_000), 42, &|_| {});
             black_box(t[0] * 10.0)
         })
     });

@@ -31,6 +31,8 @@ pub struct PopulationSpec {
     /// Target trough window [low, high], ng/mL.
     pub target: [f64; 2],
     pub covariates: Covariates,
+    /// Between-patient CV of body weight (log-normal, median `covariates.weight_kg`); 0 = fixed.
+    pub weight_cv: f64,
     /// Product of exposure modifiers on CL/F.
     pub cl_factor: f64,
 }
@@ -63,11 +65,29 @@ pub struct RegimenResult {
     pub typical: f64,
 }
 
+/// Per-patient covariates: body weight log-normal with median `cov.weight_kg` and CV
+/// `weight_cv` (one extra normal draw per patient when `weight_cv > 0`).
+#[derive(Debug, Clone, Copy)]
+struct WeightDraw {
+    log_sd: f64,
+}
+
+impl WeightDraw {
+    fn new(cv: f64) -> Option<WeightDraw> {
+        (cv > 0.0).then(|| WeightDraw {
+            log_sd: (1.0 + cv * cv).ln().sqrt(),
+        })
+    }
+}
+
 /// Steady-state troughs per mg for every patient and every distinct interval:
-/// row-major `n × intervals.len()`.
+/// row-major `n × intervals.len()`. `weight_cv > 0` draws each patient's weight
+/// (log-normal, median `cov.weight_kg`).
+#[allow(clippy::too_many_arguments)]
 pub fn unit_troughs(
     model: &PopModel,
     cov: &Covariates,
+    weight_cv: f64,
     cl_factor: f64,
     intervals: &[f64],
     n: u64,
@@ -76,18 +96,28 @@ pub fn unit_troughs(
 ) -> Vec<f64> {
     let k = intervals.len();
     let typ = model.typical(cov);
+    let wd = WeightDraw::new(weight_cv);
     let sd: Vec<f64> = model.omega2().iter().map(|w| w.sqrt()).collect();
-    let words = Stream::words_per_patient(sd.len());
+    let nz = sd.len() + usize::from(wd.is_some());
+    let words = Stream::words_per_patient(nz);
     let mut out = vec![0.0; n as usize * k];
     out.par_chunks_mut(CHUNK * k).enumerate().for_each(|(c, chunk)| {
         let mut s = Stream::for_patients(seed, (c * CHUNK) as u64, words);
-        let mut eta = [0.0; crate::model::MAX_ETA];
+        let mut z = [0.0; crate::model::MAX_ETA + 1];
         for row in chunk.chunks_mut(k) {
-            s.patient_normals(&mut eta[..sd.len()]);
-            for (e, sd) in eta.iter_mut().zip(&sd) {
-                *e *= sd;
+            s.patient_normals(&mut z[..nz]);
+            let mut eta = [0.0; crate::model::MAX_ETA];
+            for ((e, z), sd) in eta.iter_mut().zip(&z).zip(&sd) {
+                *e = z * sd;
             }
-            let p = model.individual(&typ, cl_factor, &eta[..sd.len()]);
+            let typ_i = match wd {
+                Some(w) => model.typical(&Covariates {
+                    weight_kg: cov.weight_kg * (w.log_sd * z[sd.len()]).exp(),
+                    ..*cov
+                }),
+                None => typ,
+            };
+            let p = model.individual(&typ_i, cl_factor, &eta[..sd.len()]);
             match Solution::new(&p) {
                 Ok(sol) => {
                     for (v, tau) in row.iter_mut().zip(intervals) {
@@ -133,9 +163,13 @@ pub fn simulate_population(
         }
     }
     let k = intervals.len();
+    if !(spec.weight_cv.is_finite() && (0.0..=2.0).contains(&spec.weight_cv)) {
+        return Err(InputError::invalid("--weight-cv", spec.weight_cv, "a CV from 0 to 2"));
+    }
     let all = unit_troughs(
         model,
         &spec.covariates,
+        spec.weight_cv,
         spec.cl_factor,
         &intervals,
         spec.n,

@@ -454,9 +454,11 @@ impl Solution {
         if let (Some(c), 0.0) = (self.coef, self.tlag) {
             let mut s = 0.0;
             for (ci, x) in c.iter().zip(&self.nodes).take(self.n) {
-                // r/(1 − r) with r = e^{−λτ} from exp and 1 − r from expm1 (1 + expm1 would
-                // lose the digits of a small r).
-                s += ci * (-x * tau).exp() / -(-x * tau).exp_m1();
+                // r/(1 − r), r = e^{−λτ}: 1 − r is exact enough by subtraction when r < 1/2
+                // (relative error < 2ε); otherwise from expm1 (no cancellation near r = 1).
+                let r = (-x * tau).exp();
+                let d = if r < 0.5 { 1.0 - r } else { -(-x * tau).exp_m1() };
+                s += ci * r / d;
             }
             return Self::clamp(dose.0 * self.scale * s);
         }

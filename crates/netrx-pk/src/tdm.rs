@@ -375,7 +375,7 @@ pub fn fit(model: &PopModel, input: &TdmInput) -> Result<TdmResult, InputError> 
     for e in &estimates {
         if e.information < 0.2 && e.param != "CL/F" {
             warnings.push(format!(
-                "{} is barely informed by these samples (posterior SD {:.2} vs prior {:.2}); its estimate stays near the population value. Troughs inform CL/F only (pk.md §5.2).",
+                "{} is barely informed by these samples (posterior SD {:.2} vs prior {:.2}); its estimate stays near the population value (a trough informs CL/F only; samples near the peak inform Vc/F, pk.md §5.2).",
                 e.param, e.eta_sd, e.omega
             ));
         }

@@ -266,7 +266,7 @@ fn population_profile_summary_is_exact_and_deterministic() {
     let s = profile_summary(&model, &cov, 1.0, r, 28.0, 1.0, 3000, 9);
     // At t = 28·24 − 24 + 24 the profile ends at the trough after 28 doses; compare with the
     // per-patient steady-state troughs of the same virtual patients (28 doses ≈ SS to 1e-7).
-    let ss = unit_troughs(&model, &cov, 1.0, &[24.0], 3000, 9, &|_| {});
+    let ss = unit_troughs(&model, &cov, 0.0, 1.0, &[24.0], 3000, 9, &|_| {});
     let mean_ss = 10.0 * ss.iter().sum::<f64>() / 3000.0;
     let last = *s.mean_ng_ml.last().unwrap();
     assert!(close(last, mean_ss, 1e-5, 0.0), "{last} vs {mean_ss}");
