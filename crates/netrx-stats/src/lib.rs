@@ -24,6 +24,7 @@ pub mod ipd;
 pub mod km;
 pub mod linalg;
 pub mod logrank;
+pub mod nma;
 pub mod rmst;
 pub mod survreg;
 pub mod zph;
