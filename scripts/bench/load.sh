@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Load benchmark of `netrx serve` (issue 7 §7): throughput and p50/p99 latency of a
-# capability endpoint on a stored case and of case writes (POST /api/v1/cases) at
-# 1, 8 and 64 concurrent clients. Loopback only; each run is bounded in time
+# capability endpoint on a stored case (GET /api/v1/cases/{id}/CAP: audited read, the
+# answer kept per revision), of the same capability computed every time (stateless
+# POST /api/v1/CAP) and of case writes (POST /api/v1/cases) at 1, 8 and 64 clients. Loopback only; each run is bounded in time
 # (DURATION, default 10 s) and so in requests. Not a test: it prints a Markdown
 # table for docs/benchmarks.md.
 #
@@ -60,6 +61,7 @@ row() { # label clients wrk-output
 }
 
 echo "netrx load benchmark: $(nproc) cores, $DURATION per run, wrk -t$THREADS, $("$NETRX_BIN" --version)"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) (other processes on the machine distort the tail latencies)"
 echo
 echo "| endpoint | clients | requests/s | p50 | p99 | non-2xx |"
 echo "|---|---:|---:|---:|---:|---:|"
@@ -70,9 +72,14 @@ for c in $CLIENTS; do
 done
 for c in $CLIENTS; do
   t=$(( c < THREADS ? c : THREADS ))
+  out="$(NETRX_BENCH_PATH="/api/v1/$CAP" TOKEN="$TOKEN" wrk -t"$t" -c"$c" -d"$DURATION" --timeout 5s --latency -s scripts/bench/load_write.lua "$URL")"
+  row "POST /api/v1/$CAP (stateless, computed each time)" "$c" "$out"
+done
+for c in $CLIENTS; do
+  t=$(( c < THREADS ? c : THREADS ))
   out="$(RUN="c$c" TOKEN="$TOKEN" wrk -t"$t" -c"$c" -d"$DURATION" --timeout 5s --latency -s scripts/bench/load_write.lua "$URL")"
   row "POST /api/v1/cases (new case)" "$c" "$out"
 done
 echo
 stored="$(curl -s -H "Authorization: Bearer $TOKEN" "$URL/api/v1/cases?limit=10000" | grep -o '"id"' | wc -l)"
-echo "cases stored after the run: $stored"
+echo "cases listed after the run (list limit 10000): $stored; load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
