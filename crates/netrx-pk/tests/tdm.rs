@@ -135,3 +135,36 @@ fn recommendation_is_a_real_tablet_regimen_with_its_label() {
     // Even the best candidate has PTA < 50 %: said in the warnings.
     assert!(low.warnings.iter().any(|w| w.contains("No candidate regimen")));
 }
+
+#[test]
+fn candidate_regimens_follow_the_regimen_knowledge() {
+    use netrx_pk::tdm::candidate_regimens;
+    let pk = pk();
+    let us = &pk.regimens.tablets.us_mg;
+    let plain: Vec<(f64, f64)> = candidate_regimens(&pk, us, false, false)
+        .iter()
+        .map(|r| (r.dose_mg, r.interval_h))
+        .collect();
+    assert_eq!(
+        plain,
+        vec![(2.5, 48.0), (2.5, 24.0), (5.0, 24.0), (7.5, 24.0), (10.0, 24.0)]
+    );
+    // A strong inducer: up to 20 mg daily in 5 mg steps (clinical-rules.md §B.3).
+    let ind: Vec<f64> = candidate_regimens(&pk, us, true, false)
+        .iter()
+        .map(|r| r.dose_mg)
+        .collect();
+    assert_eq!(&ind[ind.len() - 2..], &[15.0, 20.0]);
+    // Child–Pugh C: never above 2.5 mg a day (clinical-rules.md §B.2).
+    let c: Vec<(f64, f64)> = candidate_regimens(&pk, us, true, true)
+        .iter()
+        .map(|r| (r.dose_mg, r.interval_h))
+        .collect();
+    assert_eq!(c, vec![(2.5, 48.0), (2.5, 24.0)]);
+    // EU strengths have no 7.5 mg tablet.
+    let eu: Vec<f64> = candidate_regimens(&pk, &pk.regimens.tablets.eu_mg, false, false)
+        .iter()
+        .map(|r| r.dose_mg)
+        .collect();
+    assert!(!eu.contains(&7.5));
+}
