@@ -59,29 +59,29 @@ pub(crate) fn structural(c: &Case) -> Result<(), InputError> {
 
     let p = &c.patient;
     range("patient.age_years", p.age_years, 0.0, 130.0, "a number from 0 to 130")?;
-    if let Some(w) = p.weight_kg {
-        if !(w.is_finite() && w > 0.0 && w <= 500.0) {
-            return Err(InputError::invalid(
-                "patient.weight_kg",
-                fmt_num(w),
-                "a number > 0 and ≤ 500 (kg)",
-            ));
-        }
+    if let Some(w) = p.weight_kg
+        && !(w.is_finite() && w > 0.0 && w <= 500.0)
+    {
+        return Err(InputError::invalid(
+            "patient.weight_kg",
+            fmt_num(w),
+            "a number > 0 and ≤ 500 (kg)",
+        ));
     }
-    if let Some(e) = p.ecog {
-        if e > 4 {
-            return Err(InputError::invalid("patient.ecog", e, "0, 1, 2, 3 or 4"));
-        }
+    if let Some(e) = p.ecog
+        && e > 4
+    {
+        return Err(InputError::invalid("patient.ecog", e, "0, 1, 2, 3 or 4"));
     }
     for (field, v) in [("patient.name", &p.name), ("patient.mrn", &p.mrn)] {
-        if let Some(s) = v {
-            if s.trim().is_empty() || s.len() > 200 {
-                return Err(InputError::invalid(
-                    field,
-                    format!("{s:?}"),
-                    "a non-empty string of at most 200 characters",
-                ));
-            }
+        if let Some(s) = v
+            && (s.trim().is_empty() || s.len() > 200)
+        {
+            return Err(InputError::invalid(
+                field,
+                format!("{s:?}"),
+                "a non-empty string of at most 200 characters",
+            ));
         }
     }
     let mut seen = std::collections::HashSet::new();
@@ -133,10 +133,10 @@ pub(crate) fn structural(c: &Case) -> Result<(), InputError> {
             "a number from 0 to 100 (percent)",
         )?;
     }
-    if let Some(pr) = &t.progression {
-        if let Some(mo) = pr.months_observed {
-            non_negative("tumor.progression.months_observed", mo)?;
-        }
+    if let Some(pr) = &t.progression
+        && let Some(mo) = pr.months_observed
+    {
+        non_negative("tumor.progression.months_observed", mo)?;
     }
     if let (Some(false), Some(s)) = (t.functional, t.syndrome) {
         return Err(InputError::invalid(
@@ -178,14 +178,14 @@ pub(crate) fn structural(c: &Case) -> Result<(), InputError> {
                 range(&format!("{f}.{name}"), v, 0.0, 1e9, "a number ≥ 0 in the value's unit")?;
             }
         }
-        if let (Some(lo), Some(hi)) = (l.lln, l.uln) {
-            if lo > hi {
-                return Err(InputError::invalid(
-                    format!("{f}.lln"),
-                    fmt_num(lo),
-                    format!("a lower limit of normal ≤ the upper limit ({})", fmt_num(hi)),
-                ));
-            }
+        if let (Some(lo), Some(hi)) = (l.lln, l.uln)
+            && lo > hi
+        {
+            return Err(InputError::invalid(
+                format!("{f}.lln"),
+                fmt_num(lo),
+                format!("a lower limit of normal ≤ the upper limit ({})", fmt_num(hi)),
+            ));
         }
     }
 
@@ -298,16 +298,14 @@ pub(crate) fn structural(c: &Case) -> Result<(), InputError> {
 
     let mut prev = None;
     for (i, v) in c.visits.iter().enumerate() {
-        if let Some(p) = prev {
-            if v.date <= p {
-                return Err(InputError::invalid(
-                    format!("visits[{i}].date"),
-                    v.date,
-                    format!(
-                        "a date after the previous visit ({p}); visits are in date order, the first is the baseline"
-                    ),
-                ));
-            }
+        if let Some(p) = prev
+            && v.date <= p
+        {
+            return Err(InputError::invalid(
+                format!("visits[{i}].date"),
+                v.date,
+                format!("a date after the previous visit ({p}); visits are in date order, the first is the baseline"),
+            ));
         }
         prev = Some(v.date);
         for (j, l) in v.target_lesions.iter().enumerate() {

@@ -198,7 +198,7 @@ fn read_mitoses(m: Mitoses, kb: &Kb) -> MitosesReading {
     }
 }
 
-fn band_of<'a>(bands: &'a [Band], v: f64) -> Option<&'a Band> {
+fn band_of(bands: &[Band], v: f64) -> Option<&Band> {
     bands.iter().find(|b| b.contains(v))
 }
 
@@ -357,15 +357,15 @@ fn classify_gep(
         if mit_grade == Some(g) {
             c.decided_by.push(Basis::Mitoses);
         }
-        if let (Some(k), Some(m)) = (ki_grade, mit_grade) {
-            if k != m {
-                c.warnings.push(format!(
-                    "Ki-67 grade ({}) and mitotic grade ({}) disagree: the higher grade, {}, is assigned (R-A1.1, R-A2.1).",
-                    k.as_str(),
-                    m.as_str(),
-                    g.as_str()
-                ));
-            }
+        if let (Some(k), Some(m)) = (ki_grade, mit_grade)
+            && k != m
+        {
+            c.warnings.push(format!(
+                "Ki-67 grade ({}) and mitotic grade ({}) disagree: the higher grade, {}, is assigned (R-A1.1, R-A2.1).",
+                k.as_str(),
+                m.as_str(),
+                g.as_str()
+            ));
         }
         if ki_gap {
             c.warnings.push(format!(
@@ -480,10 +480,10 @@ fn classify_thoracic(
             num(k)
         ));
     }
-    if t.primary_site == PrimarySite::Thymus {
-        if let Some(n) = &scheme.thymus_note {
-            c.warnings.push(n.clone());
-        }
+    if t.primary_site == PrimarySite::Thymus
+        && let Some(n) = &scheme.thymus_note
+    {
+        c.warnings.push(n.clone());
     }
     let necrosis = t.necrosis.unwrap_or(Necrosis::Unknown);
     let necrosis_present = matches!(necrosis, Necrosis::Punctate | Necrosis::Extensive);
