@@ -78,6 +78,16 @@ pub struct Zph {
     pub transform: String,
     /// One row per term, then the GLOBAL row.
     pub table: Vec<ZphRow>,
+    /// Event times (sorted by stratum, then time), R's `zph$time`.
+    pub time: Vec<f64>,
+    /// The transformed times g(t) of those events (not centred), R's `zph$x`.
+    pub x: Vec<f64>,
+    /// Term names of the residual columns.
+    pub terms: Vec<String>,
+    /// Scaled Schoenfeld residuals plus β̂ (one row per event, one column per term; a
+    /// multi-column term is the residual of its linear predictor plus 1), R's `zph$y`, for
+    /// plotting β(t); `None` where the term is constant within the event's stratum.
+    pub y: Vec<Vec<Option<f64>>>,
 }
 
 /// g(t) for every observation (before centring).
@@ -216,6 +226,7 @@ pub fn cox_zph(data: &CoxData<'_>, fit: &CoxFit, tr: ZphTransform) -> Result<Zph
     let mut denom = 0.0;
     let mut r = n;
     let mut cstrat: Option<u32> = None;
+    let mut schoen = vec![0.0; n * p];
     while r > 0 {
         let last = r - 1;
         if cstrat != Some(st(last)) {
@@ -257,6 +268,26 @@ pub fn cox_zph(data: &CoxData<'_>, fit: &CoxFit, tr: ZphTransform) -> Result<Zph
         }
         if nd == 0 {
             continue;
+        }
+        // Schoenfeld residuals x − x̄ (Efron: the mean of the d Efron-weighted means)
+        let ndf = nd as f64;
+        for k in 0..p {
+            let mean = if efron {
+                (1..=nd)
+                    .map(|j| {
+                        let f = j as f64 / ndf;
+                        (a[k] + a2[k] * f) / (denom + denom2 * f)
+                    })
+                    .sum::<f64>()
+                    / ndf
+            } else {
+                (a[k] + a2[k]) / (denom + denom2)
+            };
+            for q in r..=last {
+                if status[order[q]] {
+                    schoen[q * p + k] = x[q * p + k] - mean;
+                }
+            }
         }
         let steps = if efron { nd } else { 1 };
         let sw = if efron { deadwt / nd as f64 } else { deadwt };
@@ -333,8 +364,120 @@ pub fn cox_zph(data: &CoxData<'_>, fit: &CoxFit, tr: ZphTransform) -> Result<Zph
         df: p,
         p: crate::dist::pchisq_upper(chisq, p as f64),
     });
+    // ---- scaled Schoenfeld residuals (R's zph$y) ----
+    let nterm = terms.len();
+    // used[s][j]: events in stratum s if column j varies within it, else 0
+    let mut strata_ids: Vec<u32> = (0..n).map(st).collect();
+    strata_ids.dedup();
+    let ns = strata_ids.len();
+    let mut used = vec![vec![0usize; p]; ns];
+    {
+        let mut s_idx = 0;
+        let mut start = 0;
+        while start < n {
+            let mut end = start;
+            while end < n && st(end) == st(start) {
+                end += 1;
+            }
+            let ev = (start..end).filter(|&q| status[order[q]]).count();
+            for j in 0..p {
+                let v0 = x[start * p + j];
+                if (start..end).any(|q| x[q * p + j] != v0) {
+                    used[s_idx][j] = ev;
+                }
+            }
+            s_idx += 1;
+            start = end;
+        }
+    }
+    // a factor term missing a level in some stratum: its columns share the term's maximum
+    for (_, cols) in &terms {
+        if cols.len() > 1 {
+            for row in used.iter_mut() {
+                let m = cols.iter().map(|&c| row[c]).max().unwrap_or(0);
+                for &c in cols {
+                    row[c] = m;
+                }
+            }
+        }
+    }
+    let mut vmean = vec![0.0; p * p];
+    for j in 0..p {
+        for k in 0..p {
+            let w: usize = used.iter().map(|row| row[j].min(row[k])).sum();
+            vmean[j * p + k] = imat[j * q + k] / if w == 0 { 1.0 } else { w as f64 };
+        }
+    }
+    // collapse multi-column terms through their coefficients
+    let fcoef: Vec<f64> = keep.iter().map(|&j| fit.coef[j]).collect();
+    let mut tmat = vec![0.0; p * nterm]; // p × nterm
+    for (ti, (_, cols)) in terms.iter().enumerate() {
+        for &c in cols {
+            tmat[c * nterm + ti] = if cols.len() == 1 { 1.0 } else { fcoef[c] };
+        }
+    }
+    let mut vm = vec![0.0; nterm * nterm];
+    for a in 0..nterm {
+        for b in 0..nterm {
+            let mut sum = 0.0;
+            for j in 0..p {
+                for k in 0..p {
+                    sum += tmat[j * nterm + a] * vmean[j * p + k] * tmat[k * nterm + b];
+                }
+            }
+            vm[a * nterm + b] = sum;
+        }
+    }
+    let used_t: Vec<Vec<usize>> = used
+        .iter()
+        .map(|row| terms.iter().map(|(_, c)| row[c[0]]).collect())
+        .collect();
+    let mut out_time = Vec::new();
+    let mut out_x = Vec::new();
+    let mut out_y = Vec::new();
+    let mut s_idx = 0;
+    for qpos in 0..n {
+        if qpos > 0 && st(qpos) != st(qpos - 1) {
+            s_idx += 1;
+        }
+        let i = order[qpos];
+        if !status[i] {
+            continue;
+        }
+        let res: Vec<f64> = (0..nterm)
+            .map(|a| (0..p).map(|j| schoen[qpos * p + j] * tmat[j * nterm + a]).sum())
+            .collect();
+        let kk: Vec<usize> = (0..nterm).filter(|&a| used_t[s_idx][a] > 0).collect();
+        let mut row = vec![None; nterm];
+        if !kk.is_empty() {
+            let m = kk.len();
+            let vmr = &vm;
+            let sub: Vec<f64> = kk
+                .iter()
+                .flat_map(|&a| kk.iter().map(move |&b| vmr[a * nterm + b]))
+                .collect();
+            let rhs: Vec<f64> = kk.iter().map(|&a| res[a]).collect();
+            if let Some(sol) = solve_general(&sub, m, &rhs) {
+                for (t, &a) in kk.iter().enumerate() {
+                    let add = if terms[a].1.len() == 1 {
+                        fcoef[terms[a].1[0]]
+                    } else {
+                        1.0
+                    };
+                    row[a] = Some(sol[t] + add);
+                }
+            }
+        }
+        out_time.push(time[i]);
+        out_x.push(ttimes[i]);
+        out_y.push(row);
+    }
     Ok(Zph {
         transform: tr.as_str().to_string(),
         table,
+        time: out_time,
+        x: out_x,
+        terms: terms.iter().map(|(n, _)| n.clone()).collect(),
+        y: out_y,
     })
 }

@@ -89,3 +89,13 @@ H <- optimHess(o2$estimate, nll, ngr, control = list(ndeps = c(1e-6, 1e-8, 1e-7,
 out("gompertz_age_sex", "estimate", setNames(o2$estimate, c("(Intercept)", "age", "sex", "shape")))
 out("gompertz_age_sex", "se", setNames(sqrt(diag(solve(H))), c("(Intercept)", "age", "sex", "shape")))
 out("gompertz_age_sex", "loglik", -o2$minimum)
+
+# cox.zph plotting data: transformed times x and scaled Schoenfeld residuals y (first rows)
+z <- cox.zph(coxph(Surv(time, status) ~ age + sex + ph.ecog, lung))
+out("lung_zph_km_resid", "time", z$time[1:5]); out("lung_zph_km_resid", "x", z$x[1:5])
+for (j in colnames(z$y)) out("lung_zph_km_resid", paste0("y_", j), unname(z$y[1:5, j]))
+z <- cox.zph(f)   # age + factor(ph.ecog)
+for (j in colnames(z$y)) out("lung_factor_zph_km_resid", paste0("y_", j), unname(z$y[1:5, j]))
+z <- cox.zph(fs, transform = "rank")   # age + ph.ecog + strata(sex)
+out("lung_strata_zph_rank_resid", "x", z$x[1:5])
+for (j in colnames(z$y)) out("lung_strata_zph_rank_resid", paste0("y_", j), unname(z$y[1:5, j]))
