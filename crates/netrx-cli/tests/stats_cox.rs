@@ -490,3 +490,57 @@ fn all_censored_cox_reports_na_not_a_crash() {
     assert!(v["warnings"][0].as_str().unwrap().contains("no events"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn baseline_hazard_matches_r_basehaz() {
+    // R: basehaz(coxph(Surv(time, status) ~ age + sex + ph.ecog, lung), centered = FALSE)
+    let o = oracle();
+    let lung = data("lung.csv");
+    let v = json_ok(&[
+        "cox",
+        &lung,
+        "--time",
+        "time",
+        "--event",
+        "status",
+        "--covariates",
+        "age,sex,ph.ecog",
+        "--basehaz",
+        "uncentered",
+        "--json",
+    ]);
+    let rows = v["baseline_hazard"]["rows"].as_array().unwrap();
+    assert_eq!(v["baseline_hazard"]["centered"], false);
+    for k in 1..=10 {
+        let a = "lung/basehaz_uncentered_efron".to_string();
+        assert_eq!(
+            rows[k - 1]["time"].as_f64().unwrap(),
+            o[&(a.clone(), format!("time[{k}]"))]
+        );
+        close(
+            "basehaz",
+            rows[k - 1]["hazard"].as_f64().unwrap(),
+            o[&(a, format!("hazard[{k}]"))],
+            1e-6,
+        );
+    }
+    let t = netrx(&[
+        "cox",
+        &lung,
+        "--time",
+        "time",
+        "--event",
+        "status",
+        "--covariates",
+        "age",
+        "--strata",
+        "sex",
+        "--basehaz",
+        "centered",
+    ]);
+    let s = String::from_utf8(t.stdout).unwrap();
+    assert!(
+        s.contains("Baseline cumulative hazard (basehaz, centered = TRUE)") && s.contains("sex=2"),
+        "{s}"
+    );
+}

@@ -56,6 +56,10 @@ pub struct Args {
     /// Test proportional hazards (R's cox.zph) with this time transform.
     #[arg(long, value_parser = ["km", "rank", "identity", "log"])]
     pub zph: Option<String>,
+    /// Also report the baseline cumulative hazard at every distinct time (R's basehaz(fit,
+    /// centered)): centered = at the covariate means used by the fit, uncentered = covariates 0.
+    #[arg(long, value_parser = ["centered", "uncentered"])]
+    pub basehaz: Option<String>,
     /// Print one JSON object instead of R-like text.
     #[arg(long)]
     pub json: bool,
@@ -135,16 +139,50 @@ pub fn run(a: Args) -> CliResult {
         Some(t) => Some(cox_zph(&data, &fit, ZphTransform::parse(t)?)?),
         None => None,
     };
+    let basehaz = a
+        .basehaz
+        .as_deref()
+        .filter(|_| fit.nevent > 0)
+        .map(|c| (c == "centered", cox::baseline_hazard(&data, &fit, c == "centered")));
     let ctx = Context {
         a: &a,
         m: &m,
         nstrata: strata.as_ref().map(|s| s.nlevels()),
         nclusters: cluster.as_ref().map(|s| s.nlevels()),
     };
+    let strata_label = |k: u32| strata.as_ref().map(|s| s.label(k as usize));
     if a.json {
-        io::print_json(&to_json(&ctx, &fit, zph.as_ref()))
+        let mut v = to_json(&ctx, &fit, zph.as_ref());
+        if let Some((centered, bh)) = &basehaz {
+            let rows: Vec<Value> = (0..bh.time.len())
+                .map(|i| json!({ "stratum": strata_label(bh.stratum[i]), "time": bh.time[i], "hazard": bh.hazard[i] }))
+                .collect();
+            v["baseline_hazard"] = json!({ "centered": centered, "rows": rows });
+        }
+        io::print_json(&v)
     } else {
-        io::print_text(&render(&ctx, &fit, zph.as_ref()))
+        let mut s = render(&ctx, &fit, zph.as_ref());
+        if let Some((centered, bh)) = &basehaz {
+            s.push_str(&format!(
+                "\n\nBaseline cumulative hazard (basehaz, centered = {})\n",
+                if *centered { "TRUE" } else { "FALSE" }
+            ));
+            let body: Vec<Vec<String>> = (0..bh.time.len())
+                .map(|i| {
+                    let mut r = vec![String::new(), sig(bh.hazard[i], 8), sig(bh.time[i], 10)];
+                    if let Some(l) = strata_label(bh.stratum[i]) {
+                        r.push(l);
+                    }
+                    r
+                })
+                .collect();
+            let mut header = vec!["", "hazard", "time"];
+            if strata.is_some() {
+                header.push("strata");
+            }
+            s.push_str(table(&header, &body).trim_end());
+        }
+        io::print_text(&s)
     }
 }
 
