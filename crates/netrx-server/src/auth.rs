@@ -181,8 +181,9 @@ impl FromRequestParts<Shared> for Principal {
 
 /// Failed-login bookkeeping against password guessing. After
 /// [`Throttle::FREE_FAILURES`] consecutive failures for a username (or
-/// [`Throttle::FREE_FAILURES_PER_ADDRESS`] from one address), each further attempt
-/// must wait 2^(n − free) seconds after the last failure, capped at 15 minutes.
+/// [`Throttle::FREE_FAILURES_PER_ADDRESS`] from one address), the next attempt
+/// must wait 2^(n − free + 1) seconds after the n-th failure (2 s, 4 s, 8 s, …),
+/// capped at 15 minutes.
 /// A success clears the username's count. Kept in memory: a restart forgets it.
 #[derive(Default)]
 pub struct Throttle {
@@ -214,7 +215,7 @@ impl Throttle {
                 if n < free {
                     return None;
                 }
-                let delay = Duration::from_secs(1u64 << (n - free).min(20)).min(Self::MAX_DELAY);
+                let delay = Duration::from_secs(1u64 << (n - free + 1).min(20)).min(Self::MAX_DELAY);
                 let elapsed = now.duration_since(*last);
                 (elapsed < delay).then(|| (delay - elapsed).as_secs().max(1))
             })
