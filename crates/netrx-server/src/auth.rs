@@ -247,3 +247,31 @@ impl Throttle {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn throttle_starts_after_five_failures_and_a_success_clears_it() {
+        let t = Throttle::default();
+        for _ in 0..Throttle::FREE_FAILURES {
+            assert_eq!(t.wait("Ann", "10.0.0.1"), None);
+            t.failed("ann", "10.0.0.1");
+        }
+        let w = t
+            .wait("ANN", "10.0.0.2")
+            .expect("the username is throttled from any address");
+        assert!((1..=2).contains(&w), "{w}");
+        assert_eq!(t.wait("bob", "10.0.0.3"), None, "other users are not");
+        t.failed("ann", "10.0.0.1");
+        assert!(t.wait("ann", "10.0.0.1").unwrap() >= 3, "the delay doubles");
+        t.succeeded("ann");
+        assert_eq!(t.wait("ann", "10.0.0.9"), None);
+        // The address limit is separate and higher.
+        for i in 0..Throttle::FREE_FAILURES_PER_ADDRESS {
+            t.failed(&format!("user{i}"), "10.0.0.7");
+        }
+        assert!(t.wait("someone-new", "10.0.0.7").is_some());
+    }
+}
