@@ -318,12 +318,15 @@ fn hit<'k>(header: &'k GuidelineHeader, rule: &'k Rule, f: &Facts, kb: &'k Kb) -
     let after_ok = rule.after.is_empty() || ended_any(&rule.after, f, g);
     let after_all_ok = rule.after_all.iter().all(|x| ended_any(std::slice::from_ref(x), f, g));
     let (role, waiting) = if rule.role.is_positive() && !(after_ok && after_all_ok) {
-        let list = if !after_ok { &rule.after } else { &rule.after_all };
-        let how = if !after_ok { "any of" } else { "each of" };
+        let (list, how, yet) = if !after_ok {
+            (&rule.after, "any of", "one")
+        } else {
+            (&rule.after_all, "each of", "all of them")
+        };
         (
             Role::LaterLine,
             Some(format!(
-                "positioned after a line of {how}: {}; the patient has not had one yet",
+                "positioned after a line of {how}: {}; the patient has not had {yet} yet",
                 names(list, kb)
             )),
         )

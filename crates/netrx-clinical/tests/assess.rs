@@ -80,6 +80,30 @@ fn progressive_non_functional_pnet_g1_g2_after_ssa() {
         assert_eq!(label(&a, "everolimus"), LabelStatus::Approved, "{region:?}");
         assert_eq!(label(&a, "sunitinib"), LabelStatus::Approved, "{region:?}");
     }
+    // Evidence: RADIANT-3, trials.md: N 410 (207 / 203), investigator PFS 11.0 vs 4.6 months,
+    // HR 0.35 (0.27–0.45) — the protocol-primary analysis (not the review's central-review 11.4 vs 5.4).
+    let r3 = opt(&a, "everolimus")
+        .evidence
+        .iter()
+        .find(|x| x.trial == "radiant-3")
+        .unwrap();
+    assert_eq!(r3.n, Some(410));
+    let eff = r3.effect.as_ref().unwrap();
+    assert_eq!((eff.value, eff.ci_low, eff.ci_high), (0.35, Some(0.27), Some(0.45)));
+    let medians: Vec<f64> = r3
+        .arms
+        .iter()
+        .filter_map(|x| x.median.and_then(|m| m.value()))
+        .collect();
+    assert_eq!(medians, [11.0, 4.6]);
+    // A6181111 for sunitinib, trials.md: 11.4 vs 5.5 months, HR 0.42 (0.26–0.66).
+    let su = opt(&a, "sunitinib")
+        .evidence
+        .iter()
+        .find(|x| x.trial == "a6181111")
+        .unwrap();
+    let eff = su.effect.as_ref().unwrap();
+    assert_eq!((eff.value, eff.ci_low, eff.ci_high), (0.42, Some(0.26), Some(0.66)));
     // Progressed on lanreotide: not offered again; the other SSA neither (progression on SSA, §C.4 P1).
     assert_eq!(role(&a, "lanreotide"), Role::NotRecommended);
     assert_eq!(role(&a, "octreotide_lar"), Role::NotRecommended);
@@ -208,6 +232,15 @@ fn lung_atypical_carcinoid_gets_everolimus_first_line() {
         label(&run(&example("lung-atypical-carcinoid.json"), Region::Eu), "everolimus"),
         LabelStatus::Approved
     );
+    // Evidence: RADIANT-4 lung subgroup, trials.md: 63 / 27 (90), PFS 9.2 vs 3.6 months, HR 0.50 (0.28–0.88).
+    let r4 = opt(&a, "everolimus")
+        .evidence
+        .iter()
+        .find(|x| x.trial == "radiant-4")
+        .unwrap();
+    assert_eq!((r4.cohort.as_str(), r4.n), ("lung", Some(90)));
+    let eff = r4.effect.as_ref().unwrap();
+    assert_eq!((eff.value, eff.ci_low, eff.ci_high), (0.50, Some(0.28), Some(0.88)));
     // §C.6 L4: chemotherapy after everolimus.
     assert_eq!(role(&a, "capecitabine_temozolomide"), Role::LaterLine);
     // R-C4.2 sunitinib pNET only.
@@ -304,8 +337,12 @@ fn unknown_primary() {
             .all(|w| w.status == Status::Derived || w.id.starts_with("prior"))
     );
     assert!(a.advice.iter().any(|x| x.id == "other_gi_nec.unknown_primary"));
-    // RADIANT-4's unknown-primary subgroup is listed as evidence.
-    assert!(e.evidence.iter().any(|x| x.trial == "radiant-4"));
+    // RADIANT-4's unknown-primary subgroup, not the whole trial, is the evidence shown. trials.md
+    // RADIANT-4 subgroups: unknown primary 23 / 13, PFS 13.6 vs 7.5 months, HR 0.60 (0.24–1.51).
+    let r4 = e.evidence.iter().find(|x| x.trial == "radiant-4").expect("RADIANT-4");
+    assert_eq!((r4.cohort.as_str(), r4.n), ("unknown_primary", Some(36)));
+    let eff = r4.effect.as_ref().unwrap();
+    assert_eq!((eff.value, eff.ci_low, eff.ci_high), (0.60, Some(0.24), Some(1.51)));
     // Classification warns that the primary is unknown (grade.rs).
     assert!(a.warnings.iter().any(|w| w.contains("Primary unknown")));
 }

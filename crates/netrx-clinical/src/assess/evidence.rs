@@ -92,7 +92,7 @@ pub struct Evidence {
     pub note: Option<String>,
 }
 
-fn population_notes(t: &Trial, fit: Fit, f: &Facts, case: &Case) -> Vec<String> {
+fn population_notes(t: &Trial, cohort: &str, site: &str, f: &Facts, case: &Case, kb: &Kb) -> Vec<String> {
     let p = &t.population;
     let mut v = Vec::new();
     match (p.functional, f.functional.as_ref().ok()) {
@@ -144,116 +144,173 @@ fn population_notes(t: &Trial, fit: Fit, f: &Facts, case: &Case) -> Vec<String> 
             ));
         }
     }
-    if fit == Fit::Mixed {
-        v.push("mixed primary sites (also sites other than this patient's)".to_string());
+    let others: Vec<&str> = t
+        .cohort_sites(cohort)
+        .iter()
+        .filter(|x| **x != site)
+        .map(|x| {
+            let n = kb.populations.site_name(x);
+            n.split(" (").next().unwrap_or(n)
+        })
+        .collect();
+    if !others.is_empty() {
+        v.push(format!("also enrolled: {}", others.join(", ")));
     }
     v
 }
 
-/// The evidence for an agent: cohorts enrolling the patient's site, most specific population first.
+/// The evidence for an agent: cohorts enrolling the patient's site, most specific population
+/// first. When the trial reports a subgroup of exactly the patient's site (RADIANT-4's
+/// unknown-primary subgroup, say), that subgroup's results are shown instead of the whole trial's.
 pub fn for_agent(agent: &str, case: &Case, f: &Facts, kb: &Kb) -> Vec<Evidence> {
     let Some(map) = kb.guidelines.site_map(f.site) else {
         return Vec::new();
     };
-    let mut seen: BTreeSet<&str> = BTreeSet::new();
+    let site_only = std::slice::from_ref(&map.trial_site);
+    let mut seen: BTreeSet<String> = BTreeSet::new();
     let mut out = Vec::new();
     for pop in &map.populations {
-        let lines = kb.trials.evidence(&kb.agents, &kb.populations, agent, pop);
-        let mut this_pop: BTreeSet<&str> = BTreeSet::new();
-        for line in lines {
-            if seen.contains(line.trial) {
-                continue;
-            }
+        let pop_sites = kb
+            .populations
+            .population(pop)
+            .map(|p| p.sites.clone())
+            .unwrap_or_default();
+        // The trial cohorts of this population that tested the agent and enrolled the patient's site.
+        let mut cohorts: Vec<(&Trial, String)> = Vec::new();
+        for line in kb.trials.evidence(&kb.agents, &kb.populations, agent, pop) {
             let Some(t) = kb.trials.get(line.trial) else { continue };
-            if !t.cohort_sites(line.cohort).contains(&map.trial_site) {
+            if seen.contains(&t.id)
+                || cohorts.iter().any(|(x, _)| x.id == t.id)
+                || !t.cohort_sites(line.cohort).contains(&map.trial_site)
+            {
                 continue;
             }
-            let r = line.result;
-            let has = |arm: &str| t.arm(arm).is_some_and(|a| a.agents.iter().any(|x| x == agent));
-            let relation = match &r.effect {
-                Some(e) => match (has(&e.contrast[0]), has(&e.contrast[1])) {
-                    (true, false) => "tested",
-                    (false, true) => "comparator",
-                    _ => continue, // background in both arms, or not in the contrast
-                },
-                None => {
-                    let with: Vec<bool> = t.arms.iter().map(|a| a.agents.iter().any(|x| x == agent)).collect();
-                    if with.len() > 1 && with.iter().all(|w| *w) {
-                        continue;
-                    }
-                    "tested"
-                }
-            };
-            this_pop.insert(line.trial);
-            let arm_n = |arm: &str| {
-                t.cohort(line.cohort)
-                    .and_then(|c| c.arm_n.get(arm).copied())
-                    .or_else(|| {
-                        if line.cohort == "all" {
-                            t.arm(arm).and_then(|a| a.n)
-                        } else {
-                            None
-                        }
-                    })
-            };
-            let arms = r
-                .arms
+            let specific = t
+                .cohorts
                 .iter()
-                .map(|a| EvidenceArm {
-                    arm: a.arm.clone(),
-                    treatment: t
-                        .arm(&a.arm)
-                        .map(|x| kb.agents.node_name(&x.node).to_string())
-                        .unwrap_or_else(|| a.arm.clone()),
-                    n: a.n.or_else(|| arm_n(&a.arm)),
-                    median: a.median,
-                    percent: a.percent,
-                    orr: a.orr,
-                })
-                .collect();
-            out.push(Evidence {
-                trial: t.id.clone(),
-                name: t.name.clone(),
-                cohort: line.cohort.to_string(),
-                cohort_label: t.cohort_label(line.cohort),
-                n: line.n,
-                relation: relation.into(),
-                fit: line.fit,
-                endpoint: r.endpoint,
-                assessment: r.assessment,
-                analysis_kind: r.kind,
-                analysis: r.analysis.clone(),
-                unit: r.endpoint.is_time_to_event().then(|| {
-                    serde_json::to_value(r.unit)
-                        .ok()
-                        .and_then(|v| v.as_str().map(String::from))
-                        .unwrap_or_else(|| "months".into())
-                }),
-                arms,
-                effect: r.effect.as_ref().map(|e| EffectOut {
-                    measure: serde_json::to_value(e.measure)
-                        .ok()
-                        .and_then(|v| v.as_str().map(String::from))
-                        .unwrap_or_default(),
-                    value: e.value,
-                    ci_low: e.ci.map(|c| c[0]),
-                    ci_high: e.ci.map(|c| c[1]),
-                    ci_level: e.ci_level,
-                    contrast: e.contrast.clone(),
-                    approximate: e.approximate,
-                }),
-                p: r.p.as_ref().map(|p| p.display()),
-                source: r.source.reference.clone(),
-                status: r.source.status,
-                population_notes: population_notes(t, line.fit, f, case),
-                note: r.note.clone(),
-            });
+                .find(|c| c.sites == site_only && t.results.iter().any(|r| r.cohort == c.id && r.preferred))
+                .map(|c| c.id.clone());
+            cohorts.push((t, specific.unwrap_or_else(|| line.cohort.to_string())));
         }
-        seen.extend(this_pop);
+        for (t, cohort) in cohorts {
+            let mut results: Vec<&netrx_kb::trials::Outcome> =
+                t.results.iter().filter(|r| r.cohort == cohort && r.preferred).collect();
+            results.sort_by_key(|r| r.endpoint);
+            let mut any = false;
+            for r in results {
+                if let Some(e) = evidence_of(agent, t, &cohort, r, &pop_sites, case, f, kb) {
+                    out.push(e);
+                    any = true;
+                }
+            }
+            if any {
+                seen.insert(t.id.clone());
+            }
+        }
     }
     // Randomised comparisons testing the agent first, then comparator arms, then descriptive results.
     out.sort_by_key(|e| (e.relation != "tested", e.effect.is_none()));
     out
+}
+
+/// One result as evidence for `agent`, or `None` when the agent is background in both arms.
+#[allow(clippy::too_many_arguments)]
+fn evidence_of(
+    agent: &str,
+    t: &Trial,
+    cohort: &str,
+    r: &netrx_kb::trials::Outcome,
+    pop_sites: &[String],
+    case: &Case,
+    f: &Facts,
+    kb: &Kb,
+) -> Option<Evidence> {
+    let has = |arm: &str| t.arm(arm).is_some_and(|a| a.agents.iter().any(|x| x == agent));
+    let relation = match &r.effect {
+        Some(e) => match (has(&e.contrast[0]), has(&e.contrast[1])) {
+            (true, false) => "tested",
+            (false, true) => "comparator",
+            _ => return None, // background in both arms, or not in the contrast
+        },
+        None => {
+            let with: Vec<bool> = t.arms.iter().map(|a| a.agents.iter().any(|x| x == agent)).collect();
+            if !with.iter().any(|w| *w) || (with.len() > 1 && with.iter().all(|w| *w)) {
+                return None;
+            }
+            // Which arm is the control: the trial's own contrast, where any result has one.
+            match t.results.iter().find_map(|x| x.effect.as_ref()) {
+                Some(e) if !has(&e.contrast[0]) && has(&e.contrast[1]) => "comparator",
+                _ => "tested",
+            }
+        }
+    };
+    let arm_n = |arm: &str| {
+        t.cohort(cohort).and_then(|c| c.arm_n.get(arm).copied()).or_else(|| {
+            if cohort == "all" {
+                t.arm(arm).and_then(|a| a.n)
+            } else {
+                None
+            }
+        })
+    };
+    let arms = r
+        .arms
+        .iter()
+        .map(|a| EvidenceArm {
+            arm: a.arm.clone(),
+            treatment: t
+                .arm(&a.arm)
+                .map(|x| kb.agents.node_name(&x.node).to_string())
+                .unwrap_or_else(|| a.arm.clone()),
+            n: a.n.or_else(|| arm_n(&a.arm)),
+            median: a.median,
+            percent: a.percent,
+            orr: a.orr,
+        })
+        .collect();
+    let fit = Fit::of(t.cohort_sites(cohort), pop_sites);
+    let site = kb
+        .guidelines
+        .site_map(f.site)
+        .map(|m| m.trial_site.as_str())
+        .unwrap_or(f.site);
+    Some(Evidence {
+        trial: t.id.clone(),
+        name: t.name.clone(),
+        cohort: cohort.to_string(),
+        cohort_label: t.cohort_label(cohort),
+        n: t.cohort_n(cohort),
+        relation: relation.into(),
+        fit,
+        endpoint: r.endpoint,
+        assessment: r.assessment,
+        analysis_kind: r.kind,
+        analysis: r.analysis.clone(),
+        unit: r.endpoint.is_time_to_event().then(|| {
+            serde_json::to_value(r.unit)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_else(|| "months".into())
+        }),
+        arms,
+        effect: r.effect.as_ref().map(|e| EffectOut {
+            measure: serde_json::to_value(e.measure)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default(),
+            value: e.value,
+            ci_low: e.ci.map(|c| c[0]),
+            ci_high: e.ci.map(|c| c[1]),
+            ci_level: e.ci_level,
+            contrast: e.contrast.clone(),
+            approximate: e.approximate,
+        }),
+        p: r.p.as_ref().map(|p| p.display()),
+        source: r.source.reference.clone(),
+        status: r.source.status,
+        population_notes: population_notes(t, cohort, site, f, case, kb),
+        note: r.note.clone(),
+    })
 }
 
 /// A comparison `netrx compare` makes between two current options (the same call,
