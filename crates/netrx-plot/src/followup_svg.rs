@@ -1,6 +1,7 @@
-//! Small SVG building blocks shared by the follow-up charts (spider, waterfall,
-//! QoL trajectories): a string builder with XML escaping, linear scales, "nice"
-//! axis ticks and a colour-blind-safe palette (Okabe & Ito). No I/O.
+//! SVG building blocks of the follow-up charts (spider, waterfall, QoL
+//! trajectories): a string builder with tooltips and dashes, linear scales, ticks
+//! inside the data range, text wrapping and the palettes. Escaping, coordinate
+//! formatting, ink and font come from the crate's shared `svg.rs`. No I/O.
 
 use std::fmt::Write;
 
@@ -10,34 +11,21 @@ pub const PALETTE: [&str; 7] = [
 ];
 /// Series colours that avoid the green and vermillion used for response/progression lines.
 pub const SERIES: [&str; 6] = ["#0072B2", "#E69F00", "#56B4E9", "#CC79A7", "#8C6D31", "#7F7F7F"];
-pub const INK: &str = "#222222";
+pub const INK: &str = crate::svg::INK;
 pub const GRID: &str = "#e3e3e3";
 pub const MUTED: &str = "#777777";
 pub const GOOD: &str = "#009E73";
 pub const BAD: &str = "#D55E00";
-pub const FONT: &str = "system-ui, -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif";
+pub const FONT: &str = crate::svg::FONT;
 
-/// Escape text for XML content and attribute values.
+/// Escape text for XML content and attribute values (the shared helper of `svg.rs`).
 pub fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            c => o.push(c),
-        }
-    }
-    o
+    crate::svg::escape(s)
 }
 
-/// A number for SVG coordinates (2 decimals, no trailing zeros).
+/// A number for SVG coordinates (2 decimals, no trailing zeros; the shared helper of `svg.rs`).
 pub fn n(v: f64) -> String {
-    let s = format!("{v:.2}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" { "0".into() } else { s.to_string() }
+    crate::svg::c(v)
 }
 
 /// A number for labels: up to `dp` decimals, no trailing zeros, a real minus sign.
