@@ -139,6 +139,7 @@ Examples:
   netrx pk population --n 100000 --seed 42
   netrx pk population --n 1000000 --seed 1 --regimen 5@24 --regimen 7.5@24 --json
   netrx pk population --n 50000 --seed 7 --comedication verapamil --target-low 10 --target-high 20
+  netrx pk population --n 100000 --seed 1 --weight 75 --weight-cv 0.2
 
 Default regimens: 2.5, 5, 7.5, 10 mg every 24 h and 5 mg every 48 h. The result is identical
 for a seed whatever the number of threads (RAYON_NUM_THREADS).")]
@@ -160,6 +161,9 @@ pub struct PopulationArgs {
     pub target_high: Option<f64>,
     #[command(flatten)]
     pub patient: PatientArgs,
+    /// Between-patient CV of body weight (log-normal with median --weight); 0 = everyone weighs --weight.
+    #[arg(long, default_value_t = 0.0)]
+    pub weight_cv: f64,
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
@@ -532,6 +536,7 @@ struct PopulationOut<'a> {
     model: &'a str,
     matrix: &'static str,
     weight_kg: f64,
+    weight_cv: f64,
     modifiers: &'a [Applied],
     target_caveat: &'a str,
     target_source: &'a netrx_kb::Source,
@@ -562,6 +567,7 @@ fn run_population(a: PopulationArgs) -> CliResult {
         regimens,
         target,
         covariates: p.covariates,
+        weight_cv: a.weight_cv,
         cl_factor: p.mods.cl_factor,
     };
     let show_bar =
@@ -592,6 +598,7 @@ fn run_population(a: PopulationArgs) -> CliResult {
             model: p.model.id(),
             matrix: p.model.matrix().id(),
             weight_kg: p.covariates.weight_kg,
+            weight_cv: a.weight_cv,
             modifiers: &p.mods.applied,
             target_caveat: &kb.pk.target.caveat,
             target_source: &kb.pk.target.source,
