@@ -58,6 +58,8 @@ enum Command {
     Restore(cmd::restore::Args),
     Cox(cmd::cox::Args),
     Survreg(cmd::survreg::Args),
+    Reconstruct(cmd::reconstruct::Args),
+    Nma(cmd::nma::Args),
 }
 
 fn run(cli: Cli) -> error::CliResult {
@@ -84,6 +86,8 @@ fn run(cli: Cli) -> error::CliResult {
         Command::Restore(a) => cmd::restore::run(a),
         Command::Cox(a) => cmd::cox::run(a),
         Command::Survreg(a) => cmd::survreg::run(a),
+        Command::Reconstruct(a) => cmd::reconstruct::run(a),
+        Command::Nma(a) => cmd::nma::run(a),
     }
 }
 

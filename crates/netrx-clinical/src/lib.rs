@@ -9,6 +9,7 @@ pub mod ctcae;
 pub mod dose;
 pub mod grade;
 pub mod meds;
+pub mod network;
 pub mod qol;
 pub mod recist;
 pub mod tdm;

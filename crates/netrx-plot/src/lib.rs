@@ -4,6 +4,7 @@
 //! live in [`svg`]; each chart has its own module.
 pub mod forest;
 pub mod km;
+pub mod network;
 pub mod pk;
 pub mod svg;
 

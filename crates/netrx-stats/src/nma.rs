@@ -776,7 +776,9 @@ fn node_split(fit: &Fit, rows: &[Contrast], pos: &[(usize, usize)], treatments: 
         edges.entry((a.min(b), a.max(b))).or_default().push(i);
     }
     let mut out = Vec::new();
-    for ((a, b), idx) in edges {
+    for (_, idx) in edges {
+        // Oriented as the edge's first input row reads (treat1 vs treat2).
+        let (a, b) = pos[idx[0]];
         // Direct: inverse-variance pooling of the edge's contrasts (oriented a vs b), model weights.
         let (mut sw, mut swy) = (0.0, 0.0);
         let mut studies = BTreeSet::new();

@@ -23,3 +23,5 @@ pub mod tox;
 pub mod km;
 pub mod logrank;
 pub mod cutpoint;
+pub mod reconstruct;
+pub mod nma;
