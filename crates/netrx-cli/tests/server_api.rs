@@ -257,71 +257,81 @@ fn capabilities_match_the_cli_for_every_example() {
         .map(|c| c.id())
         .collect();
     let kb = netrx_kb::Kb::embedded().unwrap();
-    let mut compared = 0;
-    for f in &files {
-        let text = std::fs::read_to_string(f).unwrap();
-        let loaded = netrx_clinical::load_case(&text, kb);
-        for cap in &caps {
-            // The CLI command of each capability (capability.rs documents it: `pk` is `netrx pk tdm`).
-            let mut args: Vec<&str> = if *cap == "pk" { vec!["pk", "tdm"] } else { vec![cap] };
-            args.extend([f.to_str().unwrap(), "--json"]);
-            let (code, out, err) = netrx(&args, None);
-            // Stateless: the case file in the body.
-            let r = s
-                .req("POST", &format!("/api/v1/{cap}"))
-                .bearer(&tok)
-                .json(&serde_json::from_str(&text).unwrap())
-                .send();
-            match code {
-                0 => {
-                    let cli: Value = serde_json::from_str(&out).unwrap();
-                    assert_eq!(r.status, 200, "{cap} {f:?}: {}", r.body);
-                    assert_eq!(r.json(), cli, "{cap} {f:?}: POST answer differs from the CLI");
-                    assert_eq!(r.body, serde_json::to_string(&cli).unwrap(), "same JSON text (compact)");
-                }
-                2 => {
-                    assert_eq!(
-                        r.status, 400,
-                        "{cap} {f:?}: CLI refused ({err}) but API said {}",
-                        r.body
-                    );
-                    let v = r.json();
-                    let line = format!(
-                        "error: {}: {}",
-                        v["field"].as_str().unwrap(),
-                        v["message"].as_str().unwrap()
-                    );
-                    assert_eq!(line, err.trim(), "{cap} {f:?}: same error as the CLI");
-                }
-                c => panic!("netrx {cap} {f:?} exited {c}: {err}"),
-            }
-            // Stored: the demo seeded it under its id.
-            if let Ok(case) = &loaded {
+    let compared = std::sync::atomic::AtomicUsize::new(0);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    // Four workers share the files (CLI runs and server requests overlap on two cores).
+    let work = || {
+        while let Some(f) = files.get(next.fetch_add(1, std::sync::atomic::Ordering::SeqCst)) {
+            let text = std::fs::read_to_string(f).unwrap();
+            let loaded = netrx_clinical::load_case(&text, kb);
+            for cap in &caps {
+                // The CLI command of each capability (capability.rs documents it: `pk` is `netrx pk tdm`).
+                let mut args: Vec<&str> = if *cap == "pk" { vec!["pk", "tdm"] } else { vec![cap] };
+                args.extend([f.to_str().unwrap(), "--json"]);
+                let (code, out, err) = netrx(&args, None);
+                // Stateless: the case file in the body.
                 let r = s
-                    .req("GET", &format!("/api/v1/cases/{}/{cap}", case.id))
+                    .req("POST", &format!("/api/v1/{cap}"))
                     .bearer(&tok)
+                    .json(&serde_json::from_str(&text).unwrap())
                     .send();
-                if code == 0 {
-                    assert_eq!(r.status, 200, "{cap} {f:?}: {}", r.body);
-                    assert_eq!(
-                        r.json(),
-                        serde_json::from_str::<Value>(&out).unwrap(),
-                        "{cap} {f:?}: stored answer"
-                    );
-                    // Asked again: the kept answer (see netrx-server's answers.rs), byte for byte.
-                    let again = s
+                match code {
+                    0 => {
+                        let cli: Value = serde_json::from_str(&out).unwrap();
+                        assert_eq!(r.status, 200, "{cap} {f:?}: {}", r.body);
+                        assert_eq!(r.json(), cli, "{cap} {f:?}: POST answer differs from the CLI");
+                        assert_eq!(r.body, serde_json::to_string(&cli).unwrap(), "same JSON text (compact)");
+                    }
+                    2 => {
+                        assert_eq!(
+                            r.status, 400,
+                            "{cap} {f:?}: CLI refused ({err}) but API said {}",
+                            r.body
+                        );
+                        let v = r.json();
+                        let line = format!(
+                            "error: {}: {}",
+                            v["field"].as_str().unwrap(),
+                            v["message"].as_str().unwrap()
+                        );
+                        assert_eq!(line, err.trim(), "{cap} {f:?}: same error as the CLI");
+                    }
+                    c => panic!("netrx {cap} {f:?} exited {c}: {err}"),
+                }
+                // Stored: the demo seeded it under its id.
+                if let Ok(case) = &loaded {
+                    let r = s
                         .req("GET", &format!("/api/v1/cases/{}/{cap}", case.id))
                         .bearer(&tok)
-                        .send()
-                        .expect(200);
-                    assert_eq!(again.body, r.body, "{cap} {f:?}: repeated answer");
-                    compared += 1;
-                } else {
-                    assert_eq!(r.status, 400, "{cap} {f:?}: {}", r.body);
+                        .send();
+                    if code == 0 {
+                        assert_eq!(r.status, 200, "{cap} {f:?}: {}", r.body);
+                        assert_eq!(
+                            r.json(),
+                            serde_json::from_str::<Value>(&out).unwrap(),
+                            "{cap} {f:?}: stored answer"
+                        );
+                        // Asked again: the kept answer (see netrx-server's answers.rs), byte for byte.
+                        let again = s
+                            .req("GET", &format!("/api/v1/cases/{}/{cap}", case.id))
+                            .bearer(&tok)
+                            .send()
+                            .expect(200);
+                        assert_eq!(again.body, r.body, "{cap} {f:?}: repeated answer");
+                        compared.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    } else {
+                        assert_eq!(r.status, 400, "{cap} {f:?}: {}", r.body);
+                    }
                 }
             }
         }
-    }
+    };
+    std::thread::scope(|sc| {
+        for _ in 0..4 {
+            sc.spawn(work);
+        }
+    });
+    let compared = compared.into_inner();
     assert!(compared >= files.len() / 2, "most examples compared ({compared})");
     // Query parameters map to the CLI's flags; unknown ones are refused.
     let lung = files
