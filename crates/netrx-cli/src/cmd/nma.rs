@@ -284,6 +284,15 @@ fn p_text(p: Option<f64>) -> String {
     }
 }
 
+/// "p = 0.0021", "p < 0.0001" or "p —".
+fn p_eq(p: Option<f64>) -> String {
+    match p {
+        None => "p —".into(),
+        Some(x) if x < 0.0001 => "p < 0.0001".into(),
+        Some(_) => format!("p = {}", p_text(p)),
+    }
+}
+
 fn hr_ci(e: &Estimate) -> String {
     format!("{} ({}–{})", f2(e.te.exp()), f2(e.lower.exp()), f2(e.upper.exp()))
 }
@@ -318,10 +327,10 @@ fn text(r: &Nma, l: &Loaded) -> String {
     ));
     let h = &r.heterogeneity;
     w(format!(
-        "  Heterogeneity  Q = {:.2}, df = {}, p = {}; τ² = {}; I² = {}",
+        "  Heterogeneity  Q = {:.2}, df = {}, {}; τ² = {}; I² = {}",
         h.q,
         h.df,
-        p_text(h.p),
+        p_eq(h.p),
         r.tau2
             .map(|t| format!("{t:.4} (τ = {:.4})", t.sqrt()))
             .unwrap_or_else(|| "not estimable (df = 0)".into()),
@@ -334,14 +343,21 @@ fn text(r: &Nma, l: &Loaded) -> String {
         .unwrap_or_else(|| "—".into())
     ));
     let inc = &r.inconsistency;
+    let loops = inc.node_split.iter().any(|x| x.indirect.is_some());
+    if !loops {
+        w(
+            "  Inconsistency  not assessable: no closed loop of evidence (every comparison rests on a single path)"
+                .into(),
+        );
+    }
     w(format!(
-        "  Inconsistency  within designs Q = {:.2} (df {}, p {}); between designs Q = {:.2} (df {}, p {})",
+        "  Design Q       within designs Q = {:.2} (df {}, {}); between designs Q = {:.2} (df {}, {})",
         inc.within_designs.q,
         inc.within_designs.df,
-        p_text(inc.within_designs.p),
+        p_eq(inc.within_designs.p),
         inc.between_designs.q,
         inc.between_designs.df,
-        p_text(inc.between_designs.p)
+        p_eq(inc.between_designs.p)
     ));
     // Ranking.
     w(String::new());
@@ -381,7 +397,7 @@ fn text(r: &Nma, l: &Loaded) -> String {
         w(line);
     }
     // Node-splitting.
-    if !inc.node_split.is_empty() {
+    if loops {
         w(String::new());
         w("  Direct vs indirect evidence (node-splitting by back-calculation), HR (95 % CI)".into());
         for x in &inc.node_split {
@@ -393,7 +409,7 @@ fn text(r: &Nma, l: &Loaded) -> String {
             let diff = x
                 .difference
                 .as_ref()
-                .map(|d| format!("ratio {}, p = {}", f2(d.te.exp()), p_text(Some(d.p))))
+                .map(|d| format!("ratio {}, {}", f2(d.te.exp()), p_eq(Some(d.p))))
                 .unwrap_or_default();
             w(format!(
                 "    {} vs {}: network {}; direct {} ({} {}); indirect {}{}",
