@@ -562,3 +562,37 @@ fn population_weight_distribution_widens_the_spread() {
     );
     expect_input_error(&["pk", "population", "--weight-cv=-1"], "--weight-cv");
 }
+
+#[test]
+fn tdm_respects_the_child_pugh_c_ceiling_and_resolves_aliases() {
+    let mut case: Value = serde_json::from_str(&std::fs::read_to_string(TDM_EXAMPLE).unwrap()).unwrap();
+    case["patient"]["child_pugh"] = Value::String("C".into());
+    case["medications"] = serde_json::json!(["rifampin"]);
+    let p = tmp("cp_c.json");
+    std::fs::write(&p, case.to_string()).unwrap();
+    let v = json_of(&["pk", "tdm", p.to_str().unwrap(), "--json"]);
+    // Every candidate is within the label's 2.5 mg/day maximum for Child-Pugh C (the current
+    // 10 mg regimen is still predicted, flagged as current).
+    for r in v["predicted_troughs"].as_array().unwrap() {
+        let daily = r["dose_mg"].as_f64().unwrap() * 24.0 / r["interval_h"].as_f64().unwrap();
+        assert!(daily <= 2.5 || r["is_current"] == true, "{r}");
+    }
+    let rec = &v["recommended"];
+    assert!(rec["dose_mg"].as_f64().unwrap() * 24.0 / rec["interval_h"].as_f64().unwrap() <= 2.5);
+    let warnings: Vec<&str> = v["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap())
+        .collect();
+    assert!(warnings.iter().any(|w| w.contains("Child-Pugh C")), "{warnings:?}");
+    // rifampin (a spelling variant) is applied as rifampicin, together with Child-Pugh C: flagged.
+    let ids: Vec<&str> = v["modifiers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec!["rifampicin", "child_pugh_C"]);
+    assert!(warnings.iter().any(|w| w.contains("Several exposure modifiers")));
+}

@@ -347,6 +347,16 @@ pub fn tdm(case: &Case, kb: &Kb, opts: &TdmOptions) -> Result<TdmReport, InputEr
         }
     }
 
+    if child_pugh == Some("C") {
+        let cap = pk.regimens.child_pugh_c_max_daily_mg.value;
+        let daily = current.dose_mg * 24.0 / current.interval_h;
+        if daily > cap {
+            warnings.push(format!(
+                "Child-Pugh C: the current regimen ({} mg every {} h) exceeds the label maximum of {cap} mg daily ({}); candidates are limited to it.",
+                current.dose_mg, current.interval_h, pk.regimens.child_pugh_c_max_daily_mg.source
+            ));
+        }
+    }
     let strengths = strengths(pk, opts.region);
     let candidates = tdm::candidate_regimens(pk, &strengths, mods.inducer, child_pugh == Some("C"));
     let input = TdmInput {

@@ -465,41 +465,56 @@ pub fn fit(model: &PopModel, input: &TdmInput) -> Result<TdmResult, InputError> 
         .collect();
 
     // Recommendation among the candidates: highest PTA; within 0.02 of it, the lowest
-    // dose intensity (mg per 24 h), then the trough closest to the window's midpoint.
+    // dose intensity (mg per 24 h), then the trough closest to the window's midpoint. When
+    // no candidate has a meaningful PTA (< 2 %), the one whose trough is closest to the
+    // window (on the log scale) instead.
     let mid = 0.5 * (lo + hi);
-    let best_pta = predicted
-        .iter()
-        .filter(|p| {
-            input
-                .candidates
-                .iter()
-                .any(|c| c.dose_mg == p.dose_mg && c.interval_h == p.interval_h)
-        })
-        .map(|p| p.pta)
-        .fold(0.0, f64::max);
-    let rec = predicted
-        .iter()
-        .filter(|p| {
-            input
-                .candidates
-                .iter()
-                .any(|c| c.dose_mg == p.dose_mg && c.interval_h == p.interval_h)
-        })
-        .filter(|p| p.pta >= best_pta - 0.02)
-        .min_by(|a, b| {
-            let ia = a.dose_mg * 24.0 / a.interval_h;
-            let ib = b.dose_mg * 24.0 / b.interval_h;
-            ia.total_cmp(&ib)
-                .then((a.trough_ng_ml - mid).abs().total_cmp(&(b.trough_ng_ml - mid).abs()))
-        })
-        .ok_or_else(|| InputError::new("candidates", "no candidate regimen"))?
-        .clone();
+    let is_candidate = |p: &&RegimenPrediction| {
+        input
+            .candidates
+            .iter()
+            .any(|c| c.dose_mg == p.dose_mg && c.interval_h == p.interval_h)
+    };
+    let best_pta = predicted.iter().filter(is_candidate).map(|p| p.pta).fold(0.0, f64::max);
+    let log_distance = |c: f64| {
+        if c < lo {
+            (lo / c).ln()
+        } else if c > hi {
+            (c / hi).ln()
+        } else {
+            0.0
+        }
+    };
+    let rec = if best_pta < 0.02 {
+        predicted
+            .iter()
+            .filter(is_candidate)
+            .min_by(|a, b| log_distance(a.trough_ng_ml).total_cmp(&log_distance(b.trough_ng_ml)))
+    } else {
+        predicted
+            .iter()
+            .filter(is_candidate)
+            .filter(|p| p.pta >= best_pta - 0.02)
+            .min_by(|a, b| {
+                let ia = a.dose_mg * 24.0 / a.interval_h;
+                let ib = b.dose_mg * 24.0 / b.interval_h;
+                ia.total_cmp(&ib)
+                    .then((a.trough_ng_ml - mid).abs().total_cmp(&(b.trough_ng_ml - mid).abs()))
+            })
+    }
+    .ok_or_else(|| InputError::new("candidates", "no candidate regimen"))?
+    .clone();
     let cur_trough = sol.steady_state_trough(Mg(input.current.dose_mg), input.current.interval_h);
     let exact = input.current.dose_mg * mid / cur_trough;
     let rationale = if best_pta < 0.5 {
         format!(
-            "No candidate regimen reaches the {lo}-{hi} ng/mL window with probability >= 50 % (best {:.0} %); the dose that would put the individual trough at {mid} ng/mL is {exact:.1} mg every {} h.",
+            "No candidate regimen reaches the {lo}-{hi} ng/mL window with probability >= 50 % (best {:.0} %); {} The dose that would put the individual trough at {mid} ng/mL is {exact:.1} mg every {} h.",
             100.0 * best_pta,
+            if best_pta < 0.02 {
+                "the suggestion is the available regimen whose trough is closest to the window."
+            } else {
+                "the suggestion has the highest probability."
+            },
             input.current.interval_h
         )
     } else {
