@@ -570,6 +570,8 @@ fn clean(input: &Input) -> Result<(Vec<Pt>, Vec<RiskRow>, Cleaning), InputError>
         if pts[k].s + OUTLIER_JUMP < next && pts[k].s + OUTLIER_JUMP < after && pts[k].t != pts[k + 1].t {
             pts.remove(k);
             outliers += 1;
+            // Re-check the read before: a run of low reads is removed from its end backwards.
+            k = (k - 1).max(1);
         } else {
             k += 1;
         }

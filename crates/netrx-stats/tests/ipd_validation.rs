@@ -316,3 +316,99 @@ fn deterministic_for_a_seed() {
     assert_eq!(a.log_hr.to_bits(), b.log_hr.to_bits());
     assert_eq!(a.events.to_bits(), b.events.to_bits());
 }
+
+/// Digitisation noise on top of the jittered reads: percentages instead of proportions, about 5 %
+/// of neighbouring reads swapped, 3 % read twice, two isolated dips of 10 percentage points, and
+/// reads after the risk table has reached zero. All of it must be cleaned (and counted), give
+/// nearly the patients the same reads give without the mess (events within 3), and recover the HR
+/// as well as the jittered reads alone do (≥ 95 % of 40 trials within 0.03).
+#[test]
+fn messy_digitisation_is_cleaned_and_still_recovers_the_hr() {
+    let mut rng = Rng(99);
+    let n = 150;
+    let rate_c = std::f64::consts::LN_2 / 12.0;
+    let mut within = 0;
+    let trials = 40;
+    for _ in 0..trials {
+        let arms = [
+            simulate_arm(&mut rng, n, rate_c * 0.7),
+            simulate_arm(&mut rng, n, rate_c),
+        ];
+        let mut recon: Vec<(Vec<f64>, Vec<bool>)> = Vec::new();
+        for arm in &arms {
+            let clean = digitise(arm, true, &mut rng);
+            let mut rows: Vec<(f64, f64)> = clean
+                .lines()
+                .skip(1)
+                .map(|l| {
+                    let (t, s) = l.split_once(',').unwrap();
+                    (t.parse().unwrap(), s.parse::<f64>().unwrap() * 100.0)
+                })
+                .collect();
+            let k = rows.len();
+            for i in 1..k - 1 {
+                if rng.unif() < 0.05 {
+                    rows.swap(i, i + 1);
+                }
+            }
+            let mut messy = Vec::with_capacity(k + 20);
+            for (i, r) in rows.iter().enumerate() {
+                messy.push(*r);
+                if i > 0 && rng.unif() < 0.03 {
+                    messy.push(*r);
+                }
+            }
+            for _ in 0..2 {
+                let i = 5 + (rng.unif() * (messy.len() - 10) as f64) as usize;
+                let (t0, t1) = (messy[i].0, messy[i + 1].0);
+                let s = messy[i].1.min(messy[i + 1].1) - 10.0;
+                messy.insert(i + 1, ((t0 + t1) / 2.0, s.max(0.0)));
+            }
+            let risk = risk_table(arm);
+            let t_zero: f64 = risk.lines().last().unwrap().split(',').next().unwrap().parse().unwrap();
+            let s_end = messy.last().unwrap().1;
+            messy.push((t_zero + 1.0, s_end));
+            messy.push((t_zero + 2.0, s_end));
+            let mut text = String::from("time,survival\n");
+            for (t, s) in &messy {
+                text.push_str(&format!("{t},{s}\n"));
+            }
+            let r = reconstruct(&Input {
+                curve: Curve::from_csv("curve", &text).unwrap(),
+                at_risk: Some(risk_table_from_csv("at-risk", &risk).unwrap().0),
+                n_patients: None,
+                total_events: None,
+            })
+            .unwrap();
+            assert_eq!(r.scale, netrx_stats::ipd::SurvivalScale::Percent);
+            assert!(r.cleaning.points_after_zero_risk_dropped >= 2, "{:?}", r.cleaning.notes);
+            assert!(r.cleaning.outliers_dropped >= 1, "{:?}", r.cleaning.notes);
+            assert!(r.cleaning.monotone_fixed > 0 && r.cleaning.duplicates_dropped > 0);
+            // The same reads without the extra mess give (nearly) the same patients.
+            let plain = reconstruct(&Input {
+                curve: Curve::from_csv("curve", &clean).unwrap(),
+                at_risk: Some(risk_table_from_csv("at-risk", &risk).unwrap().0),
+                n_patients: None,
+                total_events: None,
+            })
+            .unwrap();
+            assert!(
+                r.fit.events.abs_diff(plain.fit.events) <= 3,
+                "messy {} vs plain {} events",
+                r.fit.events,
+                plain.fit.events
+            );
+            assert!(r.fit.max_at_risk_difference <= plain.fit.max_at_risk_difference + 2);
+            recon.push((
+                r.rows.iter().map(|x| x.0).collect(),
+                r.rows.iter().map(|x| x.1).collect(),
+            ));
+        }
+        let truth = log_hr((&arms[0].time, &arms[0].event), (&arms[1].time, &arms[1].event));
+        let rec = log_hr((&recon[0].0, &recon[0].1), (&recon[1].0, &recon[1].1));
+        if (rec - truth).abs() <= 0.03 {
+            within += 1;
+        }
+    }
+    assert!(within as f64 >= 0.95 * trials as f64, "{within}/{trials} within 0.03");
+}
