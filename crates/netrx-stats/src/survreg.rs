@@ -146,6 +146,8 @@ pub struct SurvregFit {
     pub means: Vec<f64>,
     /// Warnings.
     pub warnings: Vec<String>,
+    /// Parameters that are not estimable (collinear or constant columns; R prints `NA`).
+    pub singular: Vec<bool>,
 }
 
 impl SurvregFit {
@@ -442,24 +444,39 @@ impl Problem<'_> {
     fn step(&self, g: &[f64], h: &[f64], toler: f64) -> Vec<f64> {
         let q = g.len();
         let neg: Vec<f64> = h.iter().map(|v| -v).collect();
-        let mut ridge = 0.0;
+        // Redundant (collinear/constant) parameters get no step: they stay at their start
+        // value (0) and are reported as not estimable, as R's generalised Cholesky does.
+        let l0 = Ldl::new(&neg, q, toler);
+        let singular: Vec<bool> = (0..q).map(|i| l0.is_singular(i)).collect();
+        let ascent = |d: &[f64]| d.iter().zip(g).map(|(a, b)| a * b).sum::<f64>() > 0.0 || g.iter().all(|v| *v == 0.0);
+        if l0.nonneg {
+            let d = l0.solve(g);
+            if ascent(&d) {
+                return d;
+            }
+        }
         let maxd = (0..q).map(|i| neg[i * q + i].abs()).fold(0.0, f64::max).max(1e-8);
+        let mut ridge = 1e-6 * maxd;
         for _ in 0..60 {
             let mut m = neg.clone();
             for i in 0..q {
                 m[i * q + i] += ridge;
             }
             let l = Ldl::new(&m, q, toler);
-            let ok = l.rank == q && l.nonneg && (0..q).all(|i| !l.is_singular(i));
-            if ok {
-                let d = l.solve(g);
-                if d.iter().zip(g).map(|(a, b)| a * b).sum::<f64>() > 0.0 || g.iter().all(|v| *v == 0.0) {
+            if l.rank == q && l.nonneg {
+                let mut d = l.solve(g);
+                for i in 0..q {
+                    if singular[i] {
+                        d[i] = 0.0;
+                    }
+                }
+                if ascent(&d) {
                     return d;
                 }
             }
-            ridge = if ridge == 0.0 { 1e-6 * maxd } else { ridge * 10.0 };
+            ridge *= 10.0;
         }
-        g.to_vec()
+        (0..q).map(|i| if singular[i] { 0.0 } else { g[i] }).collect()
     }
 
     fn fit(&self, start: Vec<f64>, opt: &SurvregOptions) -> (Vec<f64>, f64, Vec<f64>, usize, bool) {
@@ -633,8 +650,13 @@ pub fn survreg(
         warnings.push("Ran out of iterations and did not converge".to_string());
     }
     let q = theta.len();
-    if (0..q).any(|i| var[i * q + i] == 0.0) {
-        warnings.push("X matrix deemed to be singular; some parameters are not estimable".to_string());
+    let singular: Vec<bool> = (0..q).map(|i| var[i * q + i] == 0.0).collect();
+    if singular.iter().any(|&b| b) {
+        let which: Vec<&str> = (0..q).filter(|&i| singular[i]).map(|i| pnames[i].as_str()).collect();
+        warnings.push(format!(
+            "X matrix deemed to be singular; {} not estimable (NA)",
+            which.join(", ")
+        ));
     }
     Ok(SurvregFit {
         dist: d,
@@ -651,5 +673,6 @@ pub fn survreg(
         nevent,
         means,
         warnings,
+        singular,
     })
 }

@@ -200,3 +200,39 @@ fn gompertz_shape_zero_limit_is_exponential() {
         assert_close("S near switch", f2.survival(&[], 100.0), want, 1e-12);
     }
 }
+
+#[test]
+fn degenerate_inputs_give_a_result_or_a_clear_error_never_a_panic() {
+    let opt = SurvregOptions::default();
+    let t = [1.0, 2.0, 3.0, 4.0, 5.0];
+    // a single event
+    let s1 = [true, false, false, false, false];
+    for d in DISTS.into_iter().chain([Dist::Gompertz]) {
+        let r = survreg(&t, &s1, &[], &[], None, d, &opt);
+        if let Ok(f) = r {
+            assert!(f.loglik.is_finite() || !f.converged, "{d:?}");
+        }
+    }
+    // exponential, one event, no covariates: closed form rate = 1/Σt, intercept = log Σt
+    let f = survreg(&t, &s1, &[], &[], None, Dist::Exponential, &opt).unwrap();
+    assert_close("exp intercept", f.estimate[0], 15f64.ln(), 1e-9);
+    // a constant and a collinear covariate: not estimable, reported, no panic
+    let s = [true, true, false, true, true];
+    let c = [3.0; 5];
+    let x1 = [0.5, 1.5, -0.2, 0.3, 2.0];
+    let x2: Vec<f64> = x1.iter().map(|v| 2.0 * v).collect();
+    let names = vec!["c".to_string()];
+    let f = survreg(&t, &s, &[&c], &names, None, Dist::Weibull, &opt).unwrap();
+    assert!(f.warnings.iter().any(|w| w.contains("singular")), "{:?}", f.warnings);
+    assert!(f.singular[1] && !f.singular[0]);
+    // the redundant column stays out of the model: same fit as without it (R: coefficient NA)
+    let g = survreg(&t, &s, &[], &[], None, Dist::Weibull, &opt).unwrap();
+    assert_close("intercept without the NA column", f.estimate[0], g.estimate[0], 1e-8);
+    assert_close("loglik without the NA column", f.loglik, g.loglik, 1e-10);
+    let names = vec!["x1".to_string(), "x2".to_string()];
+    let f = survreg(&t, &s, &[&x1, &x2], &names, None, Dist::Lognormal, &opt).unwrap();
+    assert!(f.warnings.iter().any(|w| w.contains("singular")), "{:?}", f.warnings);
+    // a zero time is an error naming the field
+    let e = survreg(&[0.0, 1.0], &[true, true], &[], &[], None, Dist::Weibull, &opt).unwrap_err();
+    assert_eq!(e.field, "time");
+}

@@ -91,6 +91,9 @@ pub fn run(a: Args) -> CliResult {
             .iter()
             .enumerate()
             .map(|(i, n)| {
+                if fit.singular[i] {
+                    return json!({ "name": n, "value": null, "se": null, "z": null, "p": null });
+                }
                 let z = fit.estimate[i] / se[i];
                 json!({ "name": n, "value": fit.estimate[i], "se": fin(se[i]), "z": fin(z),
                         "p": fin(netrx_stats::dist::p_two_sided(z)) })
@@ -152,6 +155,9 @@ fn render(a: &Args, fit: &SurvregFit, m: &crate::cmd::cox::Model, median: Option
         .iter()
         .enumerate()
         .map(|(i, n)| {
+            if fit.singular[i] {
+                return vec![n.clone(), "NA".into(), "NA".into(), "NA".into(), "NA".into()];
+            }
             let z = fit.estimate[i] / se[i];
             vec![
                 n.clone(),
