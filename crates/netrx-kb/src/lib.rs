@@ -10,12 +10,13 @@
 //! No I/O: a site may load its own copy with [`Kb::from_files`], reading the
 //! files itself.
 
-pub mod ctcae;
 pub mod agents;
 pub mod cautions;
+pub mod ctcae;
+pub mod fhir;
+pub mod grading;
 pub mod guidelines;
 pub mod indications;
-pub mod grading;
 pub mod label;
 pub mod medications;
 pub mod pk;
@@ -23,8 +24,8 @@ pub mod populations;
 pub mod provenance;
 pub mod qol;
 pub mod recist;
-pub mod units;
 pub mod trials;
+pub mod units;
 pub mod validate;
 
 pub use provenance::{Source, Status};
@@ -77,6 +78,8 @@ pub struct Kb {
     pub medications: medications::Medications,
     /// Everolimus label rules: dosing, interactions, dose modifications, monitoring (`knowledge/everolimus/`).
     pub everolimus: label::Label,
+    /// FHIR code mapping tables for the importer and the CDS Hooks service (`knowledge/fhir/`).
+    pub fhir: fhir::Fhir,
 }
 
 fn parse_toml<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T, KbError> {
@@ -166,6 +169,21 @@ impl Kb {
             &ctcae,
             &medications,
         )?;
+        let fhir = {
+            fhir::Fhir::load(
+                [
+                    get(fhir::FILES[0])?,
+                    get(fhir::FILES[1])?,
+                    get(fhir::FILES[2])?,
+                    get(fhir::FILES[3])?,
+                    get(fhir::FILES[4])?,
+                    get(fhir::FILES[5])?,
+                    get(fhir::FILES[6])?,
+                ],
+                &|t| units.test(t).is_some_and(|x| x.id == t),
+                &|m| medications.get(m).is_some(),
+            )?
+        };
         Ok(Kb {
             version,
             grading,
@@ -182,6 +200,7 @@ impl Kb {
             ctcae,
             medications,
             everolimus,
+            fhir,
         })
     }
 
