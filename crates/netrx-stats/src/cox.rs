@@ -980,7 +980,6 @@ pub fn fit(data: &CoxData<'_>, opt: &CoxOptions) -> Result<CoxFit, ModelError> {
     let mut final_chol = chol;
     let mut iter = 0;
     let mut converged = false;
-    let mut halving_flag = false;
 
     if opt.iter_max == 0 || !ll0.is_finite() {
         converged = opt.iter_max == 0;
@@ -1041,7 +1040,6 @@ pub fn fit(data: &CoxData<'_>, opt: &CoxOptions) -> Result<CoxFit, ModelError> {
                 beta = newbeta.clone();
                 final_chol = chol;
                 converged = true;
-                halving_flag = halving > 0;
                 break;
             }
             if notfinite || newlk < ll_best {
@@ -1071,7 +1069,6 @@ pub fn fit(data: &CoxData<'_>, opt: &CoxOptions) -> Result<CoxFit, ModelError> {
             warnings.push("Ran out of iterations and did not converge".to_string());
         }
     }
-    let _ = halving_flag;
 
     // back to the original scale
     let mut var = final_chol.inverse();
