@@ -4,14 +4,16 @@
 The CLI evaluates the model for a patient (typical values plus covariates), so this check varies
 what the CLI exposes — weight, interacting medication, Child-Pugh class, regimen and dosing history — builds the same two-compartment ODE
 (CL/F scaled by (WT/70)^0.75 and the knowledge multipliers, Vc/F by WT/70), integrates it with
-scipy.integrate.solve_ivp (Radau, rtol 1e-12), and requires 1e-6 relative agreement.
+scipy.integrate.solve_ivp (DOP853, rtol 1e-12), and requires 1e-6 relative agreement.
 
 Usage: python3 tests/python/pk_scipy_check.py [path/to/netrx]   (exit 0 = pass; 77 = scipy absent)
 """
 import json
+import os
 import random
 import subprocess
 import sys
+import tempfile
 
 try:
     import numpy as np
@@ -36,7 +38,7 @@ def ode_conc(cl, v1, doses, times):
     y, t0, out = np.zeros(3), 0.0, {}
     for te, dose in events:
         if te > t0:
-            sol = solve_ivp(rhs, (t0, te), y, method="Radau", rtol=1e-12, atol=1e-16)
+            sol = solve_ivp(rhs, (t0, te), y, method="DOP853", rtol=1e-12, atol=1e-16)
             y, t0 = sol.y[:, -1], te
         if dose is None:
             out[te] = y[1] / v1 * 1000.0
@@ -53,6 +55,7 @@ def netrx_at(args):
 
 def main():
     rng = random.Random(11)
+    tmpdir = tempfile.mkdtemp(prefix="netrx_pk_scipy_")
     worst = 0.0
     for case in range(12):
         wt = round(rng.uniform(45, 120), 1)
@@ -68,8 +71,9 @@ def main():
         if not doses:
             doses = [{"time_h": 2.0, "dose_mg": dose}]
         times = sorted({round(rng.uniform(0.5, t + 24), 3) for _ in range(8)})
-        path = f"/tmp/netrx_pk_scipy_{case}.json"
-        json.dump(doses, open(path, "w"))
+        path = os.path.join(tmpdir, f"history_{case}.json")
+        with open(path, "w") as fh:
+            json.dump(doses, fh)
         args = ["--history", path, "--weight", str(wt), "--times-h", ",".join(map(str, times))]
         if med:
             args += ["--comedication", med]
@@ -88,7 +92,7 @@ def main():
             if not ok:
                 print(f"FAIL case {case} t={tt}: netrx {g} vs scipy {w}")
                 sys.exit(1)
-    print(f"netrx pk at vs scipy Radau: 12 cases, worst relative difference {worst:.2e}")
+    print(f"netrx pk at vs scipy DOP853: 12 cases, worst relative difference {worst:.2e}")
     print("1 passed, 0 failed")
 
 

@@ -596,3 +596,34 @@ fn tdm_respects_the_child_pugh_c_ceiling_and_resolves_aliases() {
     assert_eq!(ids, vec!["rifampicin", "child_pugh_C"]);
     assert!(warnings.iter().any(|w| w.contains("Several exposure modifiers")));
 }
+
+/// The optional independent check against scipy's DOP853 ODE solver
+/// (tests/python/pk_scipy_check.py, 1e-6 relative) runs when python3 with scipy is present.
+#[test]
+fn scipy_ode_cross_check_when_available() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+    let has_scipy = Command::new("python3")
+        .args(["-c", "import scipy, numpy"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if !has_scipy {
+        eprintln!(
+            "python3 with scipy not found: scipy cross-check skipped (the RK45 validation in netrx-pk still runs)"
+        );
+        return;
+    }
+    let out = Command::new("python3")
+        .arg(format!("{root}/tests/python/pk_scipy_check.py"))
+        .arg(env!("CARGO_BIN_EXE_netrx"))
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "scipy cross-check failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
