@@ -81,9 +81,11 @@ const HEAD_COLS: &str = "id, revision, deleted, created_at, updated_at, primary_
 
 /// The head of a case (also for a deleted case).
 pub fn head(conn: &Connection, id: &str) -> rusqlite::Result<Option<CaseHead>> {
-    conn.prepare_cached(&format!("SELECT {HEAD_COLS} FROM cases WHERE id = ?1"))?
-        .query_row([id], head_from_row)
-        .optional()
+    conn.prepare_cached(
+        "SELECT id, revision, deleted, created_at, updated_at, primary_site, grade FROM cases WHERE id = ?1",
+    )?
+    .query_row([id], head_from_row)
+    .optional()
 }
 
 /// One revision with its body.

@@ -86,6 +86,7 @@ fn user_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(User, String)> {
     ))
 }
 
+/// The columns `user_from_row` reads, in order (the joins below spell them out with `u.`).
 const USER_COLS: &str = "id, username, role, disabled, password_hash, created_at, updated_at";
 
 /// A user and their password hash, by name (case-insensitive).
@@ -199,21 +200,15 @@ pub fn live_tokens(conn: &Connection, user: &User) -> rusqlite::Result<i64> {
     )
 }
 
-/// The enabled user owning a live bearer token.
+/// The enabled user owning a live bearer token. (Runs on every API request: the
+/// statement is prepared once per connection.)
 pub fn by_token(conn: &Connection, token: &str) -> rusqlite::Result<Option<User>> {
-    conn.query_row(
-        &format!(
-            "SELECT {} FROM api_tokens t JOIN users u ON u.id = t.user_id \
-             WHERE t.token_hash = ?1 AND t.revoked_at IS NULL AND u.disabled = 0",
-            USER_COLS
-                .split(", ")
-                .map(|c| format!("u.{c}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        [auth::sha256_hex(token)],
-        user_from_row,
-    )
+    conn.prepare_cached(
+        "SELECT u.id, u.username, u.role, u.disabled, u.password_hash, u.created_at, u.updated_at \
+         FROM api_tokens t JOIN users u ON u.id = t.user_id \
+         WHERE t.token_hash = ?1 AND t.revoked_at IS NULL AND u.disabled = 0",
+    )?
+    .query_row([auth::sha256_hex(token)], user_from_row)
     .optional()
     .map(|o| o.map(|(u, _)| u))
 }
@@ -259,26 +254,19 @@ pub fn create_session(
 
 /// The live session with this cookie value, if any (not expired, not revoked, user enabled).
 pub fn by_session(conn: &Connection, cookie: &str) -> rusqlite::Result<Option<Session>> {
-    let cols = USER_COLS
-        .split(", ")
-        .map(|c| format!("u.{c}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    conn.query_row(
-        &format!(
-            "SELECT {cols}, s.csrf_token, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id \
-             WHERE s.token_hash = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2 AND u.disabled = 0"
-        ),
-        params![auth::sha256_hex(cookie), crate::time::now()],
-        |r| {
-            let (user, _) = user_from_row(r)?;
-            Ok(Session {
-                user,
-                csrf_token: r.get(7)?,
-                expires_at: r.get(8)?,
-            })
-        },
-    )
+    conn.prepare_cached(
+        "SELECT u.id, u.username, u.role, u.disabled, u.password_hash, u.created_at, u.updated_at, \
+                s.csrf_token, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id \
+         WHERE s.token_hash = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2 AND u.disabled = 0",
+    )?
+    .query_row(params![auth::sha256_hex(cookie), crate::time::now()], |r| {
+        let (user, _) = user_from_row(r)?;
+        Ok(Session {
+            user,
+            csrf_token: r.get(7)?,
+            expires_at: r.get(8)?,
+        })
+    })
     .optional()
 }
 
