@@ -3,6 +3,7 @@
 //! coefficients and log-likelihood so the script can compare them with R and lifelines.
 //!
 //!   cargo bench -p netrx-stats --bench cox_perf -- FILE N [efron|breslow] [robust]
+//!   cargo bench -p netrx-stats --bench cox_perf -- FILE N weibull     (survreg timing)
 //!
 //! Without arguments (as `cargo bench` runs every bench) it does nothing.
 
@@ -17,6 +18,34 @@ fn main() {
         return;
     }
     let n: usize = args[1].parse().expect("N");
+    if args.get(2).map(String::as_str) == Some("weibull") {
+        // survreg timing: Weibull AFT with the 10 covariates
+        let d = cox_data::read_bin(&args[0], n).expect("data file");
+        let names: Vec<String> = (1..=10).map(|j| format!("x{j}")).collect();
+        let cols: Vec<&[f64]> = d.x.iter().map(|v| v.as_slice()).collect();
+        let t = Instant::now();
+        let f = netrx_stats::survreg::survreg(
+            &d.time,
+            &d.status,
+            &cols,
+            &names,
+            None,
+            netrx_stats::survreg::Dist::Weibull,
+            &netrx_stats::survreg::SurvregOptions::default(),
+        )
+        .expect("fit");
+        println!(
+            "netrx survreg weibull n={n}: elapsed {:.3} s",
+            t.elapsed().as_secs_f64()
+        );
+        println!(
+            "  loglik {:.6}  scale {:.9}  coef[1:3] {:?}",
+            f.loglik,
+            f.scale,
+            &f.estimate[..3]
+        );
+        return;
+    }
     let ties = if args.get(2).map(String::as_str) == Some("breslow") {
         Ties::Breslow
     } else {
@@ -52,7 +81,11 @@ fn main() {
             "  iter {}  loglik {:.6}  coef[1:10] {}",
             fit.iter,
             fit.loglik,
-            fit.coef.iter().map(|b| format!("{b:.15e}")).collect::<Vec<_>>().join(" ")
+            fit.coef
+                .iter()
+                .map(|b| format!("{b:.15e}"))
+                .collect::<Vec<_>>()
+                .join(" ")
         );
         if let Some(rv) = &fit.robust_var {
             println!(
