@@ -69,6 +69,17 @@ pub fn run(a: Args) -> CliResult {
             )),
         }
     }
+    let no_accounts = state
+        .store
+        .read(netrx_store::users::list)
+        .map(|u| u.is_empty())
+        .unwrap_or(false);
+    if no_accounts {
+        notes.push(format!(
+            "No accounts yet: add one with 'netrx user add NAME --role clinician --db {}' (or start with --demo).",
+            a.db.display()
+        ));
+    }
     let config = netrx_server::Config {
         db: a.db.clone(),
         addr,
