@@ -54,6 +54,10 @@ pub fn check_case_id(field: &str, id: &str) -> Result<(), InputError> {
     }
 }
 
+/// Structural checks. The numeric bounds here are plausibility limits of the
+/// input format (a 5 mm microscope field, 40 mg of everolimus, 500 kg), chosen
+/// well outside any clinical value so that typing errors are caught; they are
+/// not clinical rules — those live in knowledge/.
 pub(crate) fn structural(c: &Case) -> Result<(), InputError> {
     check_case_id("id", &c.id)?;
 
@@ -117,7 +121,7 @@ pub(crate) fn structural(c: &Case) -> Result<(), InputError> {
                     field_diameter_mm,
                     f64::MIN_POSITIVE,
                     5.0,
-                    "a field diameter > 0 and ≤ 5 mm (typically 0.4–0.7 mm)",
+                    "a field diameter > 0 and ≤ 5 mm",
                 )?;
             }
             Mitoses::Per2mm2 { per_2mm2 } => non_negative("tumor.mitoses.per_2mm2", per_2mm2)?,

@@ -198,6 +198,25 @@ fn read_mitoses(m: Mitoses, kb: &Kb) -> MitosesReading {
     }
 }
 
+/// A band in words, e.g. "< 2", "2–10", "> 10", "≤ 2" (the message text follows the data).
+fn phrase(b: &Band) -> String {
+    match (b.max, b.min == 0.0 && b.min_inclusive) {
+        (Some(m), true) => format!("{} {}", if b.max_inclusive { "≤" } else { "<" }, num(m)),
+        (None, _) => format!("{} {}", if b.min_inclusive { "≥" } else { ">" }, num(b.min)),
+        (Some(m), false) if b.min_inclusive && b.max_inclusive => format!("{}–{}", num(b.min), num(m)),
+        (Some(_), false) => b.interval(),
+    }
+}
+
+/// The phrase of the band named `grade` in `bands` ("?" if the data lacks it).
+fn phrase_of(bands: &[Band], grade: &str) -> String {
+    bands
+        .iter()
+        .find(|b| b.grade == grade)
+        .map(phrase)
+        .unwrap_or_else(|| "?".into())
+}
+
 fn band_of(bands: &[Band], v: f64) -> Option<&Band> {
     bands.iter().find(|b| b.contains(v))
 }
@@ -229,22 +248,25 @@ pub fn classify(tumor: &Tumor, choice: &str, kb: &Kb) -> Result<Classification, 
     let mitoses = tumor.mitoses.map(|m| read_mitoses(m, kb));
     c.mitoses_per_2mm2 = mitoses.map(|m| m.per_2mm2);
     match scheme.family {
-        Family::Gep => classify_gep(tumor, scheme, mitoses, &mut c)?,
-        Family::Thoracic => classify_thoracic(tumor, scheme, mitoses, &mut c)?,
+        Family::Gep => classify_gep(tumor, scheme, mitoses, kb, &mut c)?,
+        Family::Thoracic => classify_thoracic(tumor, scheme, mitoses, kb, &mut c)?,
     }
     Ok(c)
 }
 
 /// A legacy per-10-HPF count whose plausible per-2-mm² range crosses a cut-off.
-fn legacy_warning(m: &MitosesReading, bands: &[Band], c: &mut Classification) {
+fn legacy_warning(m: &MitosesReading, bands: &[Band], kb: &Kb, c: &mut Classification) {
+    let h = &kb.grading.hpf;
     if let (Some((lo, hi)), Some(raw)) = (m.legacy_range, m.native_per_10hpf) {
         let (a, b) = (band_of(bands, lo), band_of(bands, hi));
         if a.map(|x| &x.grade) != b.map(|x| &x.grade) {
             c.warnings.push(format!(
-                "Mitoses given per 10 HPF ({}) with unknown field size: for field diameters of 0.50–0.65 mm this is \
+                "Mitoses given per 10 HPF ({}) with unknown field size: for field diameters of {}–{} mm this is \
                  {}–{} per 2 mm², which crosses a cut-off, so the mitotic grade is uncertain (R-A4.1/R-A4.2). \
                  Give the count with its area or field diameter.",
                 num(raw),
+                num(h.field_diameter_min_mm),
+                num(h.field_diameter_max_mm),
                 num(lo),
                 num(hi)
             ));
@@ -264,6 +286,7 @@ fn classify_gep(
     t: &Tumor,
     scheme: &Scheme,
     mitoses: Option<MitosesReading>,
+    kb: &Kb,
     c: &mut Classification,
 ) -> Result<(), InputError> {
     if t.ki67_percent.is_none() && mitoses.is_none() {
@@ -335,7 +358,7 @@ fn classify_gep(
                 ));
             }
             if !native {
-                legacy_warning(&m, &scheme.mitoses, c);
+                legacy_warning(&m, &scheme.mitoses, kb, c);
             }
             b.and_then(|b| Grade::parse(&b.grade))
         }
@@ -413,15 +436,19 @@ fn classify_gep(
                 c.name = "Indeterminate (WHO 2010 Ki-67 gap)".into();
                 c.grade = None;
                 c.decided_by.clear();
+                let newest = kb.grading.scheme(&kb.grading.auto.gep);
+                let g1 = newest.map(|n| phrase_of(&n.ki67, "G1")).unwrap_or_else(|| "?".into());
+                let newest_id = newest.map(|n| n.id.as_str()).unwrap_or("who2022");
+                let regrade = format!(
+                    "re-grade under the newer scheme (--scheme {newest_id}), where Ki-67 {g1} % is G1 (R-A1.2, R-A2.2)"
+                );
                 c.warnings.push(match mit_grade {
                     Some(m) => format!(
                         "Not graded: the mitotic count gives {}, which cannot settle whether the tumour is G1 or G2; \
-                         re-grade under WHO 2019/2022 (--scheme who2019), where Ki-67 < 3 % is G1 (R-A1.2, R-A2.2).",
+                         {regrade}.",
                         m.as_str()
                     ),
-                    None => "Not graded: give a mitotic count, or re-grade under WHO 2019/2022 (--scheme who2019), \
-                             where Ki-67 < 3 % is G1 (R-A1.2, R-A2.2)."
-                        .into(),
+                    None => format!("Not graded: give a mitotic count, or {regrade}."),
                 });
             }
             Some(Grade::G3) if scheme.g3_is_nec => {
@@ -471,6 +498,7 @@ fn classify_thoracic(
     t: &Tumor,
     scheme: &Scheme,
     mitoses: Option<MitosesReading>,
+    kb: &Kb,
     c: &mut Classification,
 ) -> Result<(), InputError> {
     c.grade = None; // WHO names thoracic NENs rather than grading them.
@@ -487,6 +515,8 @@ fn classify_thoracic(
     }
     let necrosis = t.necrosis.unwrap_or(Necrosis::Unknown);
     let necrosis_present = matches!(necrosis, Necrosis::Punctate | Necrosis::Extensive);
+    let high = phrase_of(&scheme.mitoses, "high");
+    let low = phrase_of(&scheme.mitoses, "low");
     let mitoses_band = mitoses.and_then(|m| band_of(&scheme.mitoses, m.per_2mm2));
     let band = mitoses_band.map(|b| b.grade.as_str());
     if let (Some(m), Some(b)) = (mitoses, mitoses_band) {
@@ -501,7 +531,7 @@ fn classify_thoracic(
             },
             b.interval()
         ));
-        legacy_warning(&m, &scheme.mitoses, c);
+        legacy_warning(&m, &scheme.mitoses, kb, c);
     }
     c.basis.push(format!("Necrosis: {}", necrosis.id()));
 
@@ -522,11 +552,10 @@ fn classify_thoracic(
         }
         match band {
             Some("high") => {}
-            Some(_) => c.warnings.push(
-                "Poorly differentiated morphology with a mitotic count of ≤ 10 per 2 mm², below the carcinoma range \
-                 (> 10): review (crushed carcinoid in a small biopsy? R-A3.2)."
-                    .into(),
-            ),
+            Some(_) => c.warnings.push(format!(
+                "Poorly differentiated morphology with a mitotic count below the carcinoma range ({high} per 2 mm²): \
+                 review (crushed carcinoid in a small biopsy? R-A3.2)."
+            )),
             _ => c
                 .warnings
                 .push("Mitotic count not given: named by morphology alone.".into()),
@@ -539,18 +568,17 @@ fn classify_thoracic(
         Some("high") if unknown_diff => {
             c.name = "High-grade NEN, NET G3 vs NEC undetermined".into();
             c.decided_by.push(Basis::Mitoses);
-            c.warnings.push(
-                "Mitoses > 10 per 2 mm² with differentiation unknown: LCNEC/small-cell carcinoma range, but only \
+            c.warnings.push(format!(
+                "Mitoses {high} per 2 mm² with differentiation unknown: LCNEC/small-cell carcinoma range, but only \
                  morphology separates a carcinoma from a carcinoid with elevated mitoses (R-A3.3)."
-                    .into(),
-            );
+            ));
         }
         Some("high") => {
             c.name = "Atypical carcinoid".into();
             c.decided_by.push(Basis::Differentiation);
             c.decided_by.push(Basis::Mitoses);
             c.warnings.push(format!(
-                "Carcinoid morphology with mitoses above the atypical-carcinoid range (> 10 per 2 mm²). {} \
+                "Carcinoid morphology with mitoses above the atypical-carcinoid range ({high} per 2 mm²). {} \
                  Review for large-cell neuroendocrine carcinoma.",
                 scheme.elevated_note.as_deref().unwrap_or("")
             ));
@@ -572,11 +600,10 @@ fn classify_thoracic(
                 if necrosis == Necrosis::None {
                     c.decided_by.push(Basis::Necrosis);
                 } else {
-                    c.warnings.push(
-                        "Necrosis not reported: a typical carcinoid requires < 2 mitoses per 2 mm² AND no necrosis; \
+                    c.warnings.push(format!(
+                        "Necrosis not reported: a typical carcinoid requires {low} mitoses per 2 mm² AND no necrosis; \
                          any necrosis makes it an atypical carcinoid (R-A3.1)."
-                            .into(),
-                    );
+                    ));
                 }
             }
         }
@@ -584,11 +611,10 @@ fn classify_thoracic(
             if necrosis_present {
                 c.name = "Atypical carcinoid".into();
                 c.decided_by.push(Basis::Necrosis);
-                c.warnings.push(
+                c.warnings.push(format!(
                     "Mitotic count not given: atypical carcinoid from necrosis alone (R-A3.1); give the count to \
-                     exclude the carcinoma range (> 10 per 2 mm²)."
-                        .into(),
-                );
+                     exclude the carcinoma range ({high} per 2 mm²)."
+                ));
             } else {
                 return Err(InputError::new(
                     "tumor.mitoses",
