@@ -247,8 +247,9 @@ pub fn tdm(case: &Case, kb: &Kb, opts: &TdmOptions) -> Result<TdmReport, InputEr
             dose_mg: d.dose_mg,
         });
     }
+    // Samples in the case file's order, so errors and the fit name `samples[i]` as written.
     let mut samples = Vec::new();
-    for (i, s) in &samples_sorted {
+    for (i, s) in e.samples.iter().enumerate() {
         samples.push(Observation {
             time_h: hours(&origin, &s.datetime, format!("everolimus.samples[{i}].datetime"))?,
             conc: WholeBloodConc::ng_ml(s.conc_ng_ml),
@@ -283,7 +284,7 @@ pub fn tdm(case: &Case, kb: &Kb, opts: &TdmOptions) -> Result<TdmReport, InputEr
             interval_h: current_interval,
             first_dose_h: 0.0,
         });
-        let last = samples.last().map(|s| s.time_h).unwrap_or(0.0);
+        let last = samples.iter().map(|s| s.time_h).fold(0.0, f64::max);
         let mut k = 0.0;
         while k * current_interval < last {
             doses.push(Dose {
