@@ -7,6 +7,7 @@ pub mod capability;
 pub mod compare;
 pub mod ctcae;
 pub mod dose;
+pub mod fhir;
 pub mod grade;
 pub mod meds;
 pub mod network;

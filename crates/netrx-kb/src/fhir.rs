@@ -357,9 +357,27 @@ pub struct Questionnaire {
     pub source: Source,
 }
 
+/// A code prefix in a system.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodePrefix {
+    /// Key of the code system.
+    pub system: String,
+    pub prefix: String,
+}
+
+/// What makes a patient relevant to the CDS Hooks service.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CdsRules {
+    pub net_codes: Vec<CodePrefix>,
+    pub source: Source,
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ResourcesFile {
+    cds: CdsRules,
     profiles: Profiles,
     morphology_extension: Urls,
     mrn: Mrn,
@@ -383,6 +401,7 @@ pub struct Fhir {
     pub mrn: Mrn,
     pub adverse_event: AdverseEventRules,
     pub questionnaires: Vec<Questionnaire>,
+    pub cds: CdsRules,
 }
 
 /// A match of a coding against a table.
@@ -430,6 +449,7 @@ impl Fhir {
             mrn: resources.mrn,
             adverse_event: resources.adverse_event,
             questionnaires: resources.questionnaire,
+            cds: resources.cds,
         };
         fhir.check(CASE_SITES, lab_test, medication)?;
         Ok(fhir)
@@ -563,6 +583,9 @@ impl Fhir {
                 ));
             }
         }
+        for c in &self.cds.net_codes {
+            known(FILES[6], &c.system)?;
+        }
         for q in &self.questionnaires {
             if !["FACT-G", "QLQ-C30", "QLQ-GINET21"].contains(&q.instrument.as_str()) {
                 return Err(err(FILES[6], format!("unknown instrument {:?}", q.instrument)));
@@ -642,6 +665,18 @@ impl Fhir {
             .iter()
             .find(|m| m.system == system.key && system.normalize.key(&m.code) == key)
             .map(|entry| Hit { system, entry })
+    }
+
+    /// Whether a coding is one of the CDS service's NET codes.
+    pub fn is_net_code(&self, system: &str, code: &str) -> bool {
+        let Some(sys) = self.system_by_uri(system) else {
+            return false;
+        };
+        let key = sys.normalize.key(code);
+        self.cds
+            .net_codes
+            .iter()
+            .any(|c| c.system == sys.key && key.starts_with(&sys.normalize.key(&c.prefix)))
     }
 
     /// Whether a name means everolimus.
