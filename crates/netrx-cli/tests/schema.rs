@@ -64,7 +64,8 @@ fn the_schema_refuses_what_the_parser_refuses() {
     )
     .unwrap();
     assert!(validator.is_valid(&base));
-    let mutations: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+    type Mutation = Box<dyn Fn(&mut Value)>;
+    let mutations: Vec<(&str, Mutation)> = vec![
         ("unknown top-level field", Box::new(|v| v["extra"] = Value::from(1))),
         (
             "unknown tumour field",

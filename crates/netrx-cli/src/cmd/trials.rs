@@ -61,6 +61,10 @@ pub enum Sub {
 }
 
 #[derive(clap::Args)]
+#[command(after_help = "\
+Examples:
+  netrx trials show radiant-3
+  netrx trials show NCT01524783 --json")]
 pub struct ShowArgs {
     /// Trial id, name, alias or registry number (e.g. radiant-3, RADIANT-3, NCT00510068).
     pub id: String,
