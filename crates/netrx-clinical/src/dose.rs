@@ -193,11 +193,32 @@ pub fn advise(case: &Case, kb: &Kb, region: Region) -> Result<DoseAdvice, InputE
                 conflict: false,
             });
             if ev.dose_mg > std.dose_mg + 1e-9 {
-                warnings.push(format!(
-                    "The dose in force ({} mg) is above the standard NET dose ({} mg); the label gives higher doses only with a strong CYP3A4/P-gp inducer.",
-                    num(ev.dose_mg),
-                    num(std.dose_mg)
-                ));
+                // Which label rules allow a dose above the standard one (from the data).
+                let higher: Vec<String> = label
+                    .interactions
+                    .class
+                    .iter()
+                    .filter_map(|c| {
+                        let (rule, _) = c.rule(r)?;
+                        let a = rule.alternative.as_ref()?;
+                        (a.max_dose_mg > std.dose_mg + 1e-9)
+                            .then(|| format!("{} (up to {} mg daily)", c.name, num(a.max_dose_mg)))
+                    })
+                    .collect();
+                warnings.push(if higher.is_empty() {
+                    format!(
+                        "The dose in force ({} mg) is above the standard NET dose ({} mg); no label rule in netrx gives a higher dose.",
+                        num(ev.dose_mg),
+                        num(std.dose_mg)
+                    )
+                } else {
+                    format!(
+                        "The dose in force ({} mg) is above the standard NET dose ({} mg); the label rules in netrx give a higher dose only with: {}.",
+                        num(ev.dose_mg),
+                        num(std.dose_mg),
+                        higher.join("; ")
+                    )
+                });
             }
             ("current", ev.dose_mg, ev.frequency)
         }
@@ -250,6 +271,12 @@ pub fn advise(case: &Case, kb: &Kb, region: Region) -> Result<DoseAdvice, InputE
                 text: n.pk.clone(),
                 source: n.pk_source.clone(),
             });
+            if let (Some(t), Some(src)) = (&n.pk_fold, &n.pk_fold_source) {
+                details.push(Sourced {
+                    text: t.clone(),
+                    source: src.clone(),
+                });
+            }
             if h.benefit_risk_only || h.maximum {
                 warnings.push(format!(
                     "Child-Pugh {id}: everolimus only if the desired benefit outweighs the risk; {} mg daily must not be exceeded.",
@@ -431,9 +458,11 @@ pub fn advise(case: &Case, kb: &Kb, region: Region) -> Result<DoseAdvice, InputE
     let inducer = avoiders.iter().any(|i| kind_of(i) == Some(ClassKind::Inducer));
     if inhibitor_avoid && alternative.is_some() {
         alternative = None;
-        warnings.push(
-            "A strong CYP3A4/P-gp inhibitor and a strong inducer are both present: the label's dose increase for an inducer does not apply with a strong inhibitor; no label dose — clinician to decide.".into(),
-        );
+        let rule = label
+            .interactions
+            .design_rule("strong_inhibitor_and_inducer")
+            .expect("design rules are checked at load");
+        warnings.push(format!("{} ({})", rule.text, rule.source));
     }
     for i in &avoiders {
         adjustments.push(Adjustment {
@@ -628,12 +657,25 @@ pub fn advise(case: &Case, kb: &Kb, region: Region) -> Result<DoseAdvice, InputE
             because: because(&c.emphasise_if),
         })
         .collect();
+    // Pregnancy and breast-feeding: point to the counselling item of the same id (its text
+    // and source come from knowledge/everolimus/monitoring.toml, per region).
     for c in ["pregnancy", "breast_feeding"] {
         if comorb.contains(&c) {
-            warnings.push(format!(
-                "patient.comorbidities contains {c}: see the counselling on {} (embryo-fetal toxicity; no breast-feeding during treatment and for 2 weeks after).",
-                c.replace('_', "-")
-            ));
+            let item = label
+                .monitoring
+                .counselling
+                .iter()
+                .find(|x| x.id == c && x.region.as_deref().is_none_or(|x| x == r));
+            warnings.push(match item {
+                Some(i) => format!(
+                    "patient.comorbidities contains {c}: {} — {} ({}).",
+                    i.topic, i.text, i.source
+                ),
+                None => format!(
+                    "patient.comorbidities contains {c}: netrx has no counselling item on it for the {} label.",
+                    r.to_uppercase()
+                ),
+            });
         }
     }
 

@@ -558,9 +558,10 @@ impl Replay<'_> {
         let term = kb.ctcae.term(&event.term).expect("terms are checked by load_case");
         let mut threshold = g.saturating_sub(1);
         if g >= 5 {
-            d.action = Some(Action::Discontinue);
-            d.rule = "Grade 5 (death related to the adverse event).".into();
-            d.source = Some(kb.ctcae.version.source.clone());
+            let g5 = &kb.everolimus.modifications.grade_5;
+            d.action = Some(g5.action);
+            d.rule = g5.text.clone();
+            d.source = Some(g5.source.clone());
         } else if event.category == "none" {
             d.rule = format!(
                 "The label's dose-modification table has no row for {} — clinician to decide.",

@@ -94,6 +94,11 @@ pub struct HepaticNotes {
     pub version_trap_source: Source,
     pub pk: String,
     pub pk_source: Source,
+    /// The hepatic AUC fold changes, kept apart from `pk` because their status differs.
+    #[serde(default)]
+    pub pk_fold: Option<String>,
+    #[serde(default)]
+    pub pk_fold_source: Option<Source>,
     pub not_assessed: String,
 }
 
@@ -256,6 +261,18 @@ pub struct DrugEffect {
     pub source: Source,
 }
 
+/// A rule netrx applies where the label is silent (a design rule, shown with its source).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DesignRule {
+    pub id: String,
+    pub text: String,
+    pub source: Source,
+}
+
+/// Design-rule ids the dose engine relies on (checked at load).
+pub const DESIGN_RULES: [&str; 1] = ["strong_inhibitor_and_inducer"];
+
 /// `everolimus/interactions.toml`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -263,6 +280,16 @@ pub struct Interactions {
     pub class: Vec<InteractionClass>,
     #[serde(default)]
     pub drug_effect: Vec<DrugEffect>,
+    /// What netrx does for combinations the label has no rule for.
+    #[serde(default)]
+    pub design_rule: Vec<DesignRule>,
+}
+
+impl Interactions {
+    /// A design rule by id.
+    pub fn design_rule(&self, id: &str) -> Option<&DesignRule> {
+        self.design_rule.iter().find(|r| r.id == id)
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -355,12 +382,23 @@ pub struct General {
     pub source: Source,
 }
 
+/// What happens at CTCAE grade 5 (death related to the event): the label tables have no
+/// grade-5 row, so this is a netrx rule with its own source.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Grade5 {
+    pub action: Action,
+    pub text: String,
+    pub source: Source,
+}
+
 /// `everolimus/modifications.toml`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Modifications {
     pub category: Vec<Category>,
     pub general: Vec<General>,
+    pub grade_5: Grade5,
     pub row: Vec<ModRow>,
 }
 
@@ -524,6 +562,11 @@ impl Label {
                 }
             }
         }
+        for id in DESIGN_RULES {
+            if self.interactions.design_rule(id).is_none() {
+                return Err(err("interactions.toml", format!("design_rule {id} is missing")));
+            }
+        }
         for e in &self.interactions.drug_effect {
             if medications.get(&e.medication).is_none() {
                 return Err(err(
@@ -535,6 +578,12 @@ impl Label {
 
         // modifications
         let m = &self.modifications;
+        if m.grade_5.action != Action::Discontinue {
+            return Err(err(
+                "modifications.toml",
+                "grade_5.action must be discontinue (grade 5 is death)".into(),
+            ));
+        }
         for g in &m.general {
             if !region_ok(&g.region) {
                 return Err(err("modifications.toml", format!("general: bad region {}", g.region)));
