@@ -367,8 +367,16 @@ pub fn grade_lab(kb: &Kb, input: &LabInput) -> Result<LabGrade, InputError> {
         }
         (None, Some(_), Some((gr, text))) if gr < 2 => {
             g.possible_grades = vec![0, 1];
+            // The grade-1 band of the ×ULN criterion, as the data words it.
+            let g1_uln = crit
+                .ratio
+                .iter()
+                .find(|r| r.of == RatioOf::Uln)
+                .and_then(|r| r.bands.iter().find(|b| b.grade == 1))
+                .map(|b| format!(" ({})", b.text))
+                .unwrap_or_default();
             g.criterion = format!(
-                "grade 0 or 1: {text}; grade 1 is defined only against ULN (> ULN – 1.5 × ULN), which was not given (R-B8.3)"
+                "grade 0 or 1: {text}; grade 1 is defined only against ULN{g1_uln}, which was not given (R-B8.3)"
             );
             g.notes
                 .push("Give the lab's ULN: without it grade 0 and 1 cannot be told apart, and the ×ULN criteria (which may give a higher grade) are not assessed.".into());
