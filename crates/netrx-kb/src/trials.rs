@@ -45,6 +45,10 @@ pub struct Trial {
     /// Registry ids (NCT, EudraCT).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub registry: Vec<String>,
+    /// Where the registry ids come from and how sure they are (required when `registry` is
+    /// given): trials.md marks some NCT numbers UNVERIFIED, and that mark is shown with them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry_source: Option<Source>,
     /// Phase label: `1`, `1b-2`, `1-2`, `2`, `2-3`, `3`, `3b`, `4` or `observational`.
     pub phase: String,
     /// Which tables of the review (2–6) show it.
@@ -250,6 +254,13 @@ pub struct TrialPopulation {
     /// Grades / histologies enrolled (`G1`, `G2`, `G3`, `TC`, `AC`, `NEC`), as text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grade: Option<String>,
+    /// The same, structured: the grades the trial enrolled (`G1`, `G2`, `G3` for
+    /// well-differentiated NET; `NEC` for poorly differentiated carcinoma). Lung typical /
+    /// atypical carcinoid are written G1 / G2 (vocabulary.toml `thoracic_grade`); "low or
+    /// intermediate grade" is G1 / G2 (clinical-rules.md §A.2). Empty = the references do not
+    /// state the grades, and netrx draws no grade comparison from the trial.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grades: Vec<TrialGrade>,
     /// Upper Ki-67 limit of eligibility (%), where one was set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ki67_max: Option<f64>,
@@ -267,6 +278,28 @@ pub struct TrialPopulation {
     pub source: Source,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub overrides: Vec<Override>,
+}
+
+/// A grade a trial enrolled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum TrialGrade {
+    G1,
+    G2,
+    G3,
+    /// Poorly differentiated neuroendocrine carcinoma.
+    #[serde(rename = "NEC")]
+    Nec,
+}
+
+impl TrialGrade {
+    pub fn id(self) -> &'static str {
+        match self {
+            TrialGrade::G1 => "G1",
+            TrialGrade::G2 => "G2",
+            TrialGrade::G3 => "G3",
+            TrialGrade::Nec => "NEC",
+        }
+    }
 }
 
 /// A site's share of the enrolled population.
@@ -1176,6 +1209,20 @@ pub fn trial_key(s: &str) -> String {
 }
 
 impl Trial {
+    /// The verification status of the registry ids (`None` without registry ids).
+    pub fn registry_status(&self) -> Option<Status> {
+        if self.registry.is_empty() {
+            None
+        } else {
+            Some(
+                self.registry_source
+                    .as_ref()
+                    .map(|s| s.status)
+                    .unwrap_or(Status::Unverified),
+            )
+        }
+    }
+
     /// An arm by id.
     pub fn arm(&self, id: &str) -> Option<&Arm> {
         self.arms.iter().find(|a| a.id == id)

@@ -10,7 +10,8 @@
 //! - arms sum to the trial's N (and cohort arms to the cohort's N) where both are given;
 //! - every agent, node, site, arm, cohort and population referenced exists;
 //! - every p-value states its sidedness, and a p-value described anywhere in its result
-//!   as one-sided is labelled one-sided;
+//!   as one-sided is labelled one-sided (a one-sided design alpha does not count);
+//! - registry ids carry their own source; structured grades are not listed twice;
 //! - at most one preferred analysis per cohort and endpoint; rates have a landmark;
 //! - every review figure that does not match the paper carries a note, and every trial
 //!   shown in a review table has its review row.
@@ -291,6 +292,13 @@ fn check_trial(t: &Trial, agents: &Agents, pops: &Populations, p: &mut Problems)
     {
         p.push("recruitment", "source has an empty ref");
     }
+    // Registry ids carry their own source (trials.md marks some NCT numbers UNVERIFIED).
+    match (&t.registry_source, t.registry.is_empty()) {
+        (None, false) => p.push("registry_source", "registry ids need a source (registry_source)"),
+        (Some(_), true) => p.push("registry_source", "a registry_source without registry ids"),
+        (Some(s), false) if !source_ok(s) => p.push("registry_source", "source has an empty ref"),
+        _ => {}
+    }
     // Design.
     let d = &t.design;
     if !source_ok(&d.source) {
@@ -349,6 +357,18 @@ fn check_trial(t: &Trial, agents: &Agents, pops: &Populations, p: &mut Problems)
         && !(0.0..=100.0).contains(&k)
     {
         p.push("population.ki67_max", format!("{k} is not a percentage"));
+    }
+    let mut grades = pop.grades.clone();
+    grades.sort();
+    grades.dedup();
+    if grades.len() != pop.grades.len() {
+        p.push("population.grades", "a grade is listed twice");
+    }
+    if !pop.grades.is_empty() && pop.grade.is_none() {
+        p.push(
+            "population.grades",
+            "structured grades without the grade text they read",
+        );
     }
     check_overrides("population", &pop.overrides, POPULATION_FIELDS, t, p);
     // Arms.
@@ -709,7 +729,13 @@ fn check_result(t: &Trial, r: &Outcome, place: &str, p: &mut Problems) {
             r.source.note.as_deref(),
             pv.test.as_deref(),
         ];
-        let says_one_sided = texts.iter().flatten().any(|s| s.to_lowercase().contains("one-sided"));
+        // A one-sided design alpha ("one-sided alpha 0.15") describes the design, not the p-value.
+        let says_one_sided = texts.iter().flatten().any(|s| {
+            s.to_lowercase()
+                .replace("one-sided alpha", "")
+                .replace("one-sided α", "")
+                .contains("one-sided")
+        });
         if says_one_sided && pv.sided != Sidedness::One {
             p.push(
                 place,

@@ -12,7 +12,7 @@ use netrx_kb::Kb;
 use netrx_kb::populations::Fit;
 use netrx_kb::provenance::Status;
 use netrx_kb::trials::{
-    AnalysisKind, Assessment as Read, Endpoint, Functional, Median, PriorTherapy, Progression, Trial, num,
+    AnalysisKind, Assessment as Read, Endpoint, Functional, Median, PriorTherapy, Progression, Trial, TrialGrade, num,
 };
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -134,14 +134,23 @@ fn population_notes(t: &Trial, cohort: &str, site: &str, f: &Facts, case: &Case,
         }
         _ => {}
     }
-    if let Some(grade) = &p.grade {
-        if f.grade.as_deref() == Ok("G3") && !grade.contains("G3") {
-            v.push(format!("enrolled {grade}; this tumour is G3"));
-        }
-        if f.entity.as_deref() == Ok("nec") && !grade.contains("NEC") {
+    // Grade: from the structured `grades` of the trial population. A carcinoma (NEC) is compared
+    // as NEC, a well-differentiated (or undetermined) G3 tumour as G3.
+    let nec = f.entity.as_deref() == Ok("nec");
+    let wanted = if nec {
+        Some((TrialGrade::Nec, "a poorly differentiated carcinoma"))
+    } else if f.grade.as_deref() == Ok("G3") {
+        Some((TrialGrade::G3, "G3"))
+    } else {
+        None
+    };
+    if let (Some((g, what)), Some(text)) = (wanted, &p.grade) {
+        if p.grades.is_empty() {
             v.push(format!(
-                "enrolled {grade}; this tumour is a poorly differentiated carcinoma"
+                "enrolled {text} (the references do not state which grades); this tumour is {what}"
             ));
+        } else if !p.grades.contains(&g) {
+            v.push(format!("enrolled {text}; this tumour is {what}"));
         }
     }
     let others: Vec<&str> = t
