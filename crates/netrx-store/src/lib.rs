@@ -15,6 +15,7 @@ pub mod audit;
 pub mod auth;
 pub mod backup;
 pub mod cases;
+pub mod cds;
 pub mod integrity;
 pub mod lock;
 pub mod migrate;

@@ -7,7 +7,10 @@ use crate::{Result, StoreError};
 use rusqlite::{Connection, TransactionBehavior};
 
 /// The migrations, in order: (version, SQL).
-pub const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_initial.sql"))];
+pub const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/0001_initial.sql")),
+    (2, include_str!("../migrations/0002_cds.sql")),
+];
 
 /// The schema version this build writes.
 pub fn latest() -> i64 {
