@@ -627,3 +627,51 @@ fn scipy_ode_cross_check_when_available() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Through the case adapter: no dose records, one trough of 6 ng/mL on 10 mg daily, 70 kg —
+/// the worked example of shared/reference/pk.md §5.2 (MAP eta_CL +0.415, IPRED 6.6 ng/mL,
+/// exact dose for 15 ng/mL 22.7 mg); and dose records that start after `start_date` get the
+/// earlier doses assumed (at the dose in force from `history`), with a warning.
+#[test]
+fn tdm_case_adapter_reproduces_the_worked_example() {
+    let mut case: Value = serde_json::from_str(&std::fs::read_to_string(TDM_EXAMPLE).unwrap()).unwrap();
+    case["patient"]["weight_kg"] = serde_json::json!(70);
+    case["medications"] = serde_json::json!([]);
+    case["everolimus"]["doses"] = serde_json::json!([]);
+    case["everolimus"]["samples"] = serde_json::json!([{ "datetime": "2024-03-15T07:30:00+01:00", "conc_ng_ml": 6.0 }]);
+    let p = tmp("worked.json");
+    std::fs::write(&p, case.to_string()).unwrap();
+    let v = json_of(&["pk", "tdm", p.to_str().unwrap(), "--json"]);
+    let eta = v["map_params"]["estimates"][0]["eta"].as_f64().unwrap();
+    assert!((eta - 0.415).abs() < 0.002, "eta_CL {eta}");
+    let ipred = v["fit"][0]["ipred_ng_ml"].as_f64().unwrap();
+    assert!((ipred - 6.6).abs() < 0.06, "IPRED {ipred}");
+    let exact = v["recommended"]["exact_dose_for_target_mid_mg"].as_f64().unwrap();
+    assert!((exact - 22.7).abs() < 0.06, "exact dose {exact}");
+    assert!(v["dosing_record"]["assumed_prior_steady_state"].is_object());
+    // Standard strengths cannot reach the window (PTA at 10 mg ≈ 7 %): the suggestion is the
+    // standard maximum, 10 mg daily, and the warning says no regimen reaches 50 %.
+    assert_eq!(v["recommended"]["dose_mg"], 10.0);
+    assert!(
+        v["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("No candidate regimen"))
+    );
+
+    let mut case: Value = serde_json::from_str(&std::fs::read_to_string(TDM_EXAMPLE).unwrap()).unwrap();
+    case["everolimus"]["start_date"] = serde_json::json!("2024-02-20");
+    case["everolimus"]["history"] =
+        serde_json::json!([{ "date": "2024-02-20", "dose_mg": 5, "frequency": "daily", "reason": "started low" }]);
+    std::fs::write(&p, case.to_string()).unwrap();
+    let v = json_of(&["pk", "tdm", p.to_str().unwrap(), "--json"]);
+    assert_eq!(v["dosing_record"]["assumed_doses"], 10);
+    assert!(
+        v["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("10 doses between start_date"))
+    );
+}
