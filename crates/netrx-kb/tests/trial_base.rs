@@ -132,6 +132,19 @@ fn validator_catches_an_unlabelled_one_sided_p() {
 }
 
 #[test]
+fn a_one_sided_design_alpha_does_not_make_the_p_one_sided() {
+    // trials.md CALGB 80701: "P=0.12 (met pre-specified one-sided α=0.15)" — the design alpha is
+    // one-sided, the p-value's sidedness is not stated. The embedded base (note mentions the
+    // one-sided alpha, p not_stated) validates; calling the p itself one-sided is caught.
+    let e = broken(
+        "trials/calgb-80701.toml",
+        "The sidedness of P=0.12 itself is not stated in the reference.",
+        "P=0.12 is one-sided.",
+    );
+    assert!(e.contains("one-sided"), "{e}");
+}
+
+#[test]
 fn validator_catches_a_missing_source_and_a_review_difference_without_note() {
     let e = broken(
         "trials/promid.toml",
