@@ -698,3 +698,142 @@ fn engine_vocabulary_matches_the_case_file() {
         assert_eq!(netrx_clinical::grade::classify(&t, "auto", kb()).unwrap().name, name);
     }
 }
+
+// --- Knowledge-base audit (team/audit.md): statuses and readings the reference supports ------
+
+#[test]
+fn cabozantinib_prior_therapy_condition_differs_by_region() {
+    // §C.4 P1 / §C.7: US "after ≥ 1 prior systemic therapy"; EU "after ≥ 1 prior systemic therapy
+    // other than SSA". pnet-g2-progressive has progressed on lanreotide only.
+    let v = example("pnet-g2-progressive.json");
+    let us = run(&v, Region::Us);
+    let eu = run(&v, Region::Eu);
+    assert_eq!(role(&us, "cabozantinib"), Role::Option);
+    assert!(fired(&us, "cabozantinib", "pnet.p1_cabozantinib"));
+    assert_eq!(role(&eu, "cabozantinib"), Role::LaterLine);
+    assert!(fired(&eu, "cabozantinib", "pnet.p1_cabozantinib_eu"));
+    let e = opt(&eu, "cabozantinib");
+    assert_eq!(e.label, LabelStatus::NotApproved);
+    assert!(
+        e.label_detail
+            .basis
+            .iter()
+            .any(|b| b.id == "cabozantinib.eu.prior_therapy"
+                && b.effect == "limitation"
+                && b.status == Status::Verified)
+    );
+    // After a non-SSA line the EU indication holds, its scope (copied from the US approval) derived.
+    let a = run(&example("assess-prior-prrt-chemo.json"), Region::Eu);
+    let ind = opt(&a, "cabozantinib")
+        .label_detail
+        .basis
+        .iter()
+        .find(|b| b.id == "cabozantinib.eu.net")
+        .expect("EU indication");
+    assert_eq!(ind.status, Status::Derived);
+    // A carcinoma after a non-SSA line is outside the copied scope: in the EU the label is not
+    // stated by the references (the US label, stated fully, excludes it).
+    let mut nec = example("pancreas-small-cell-nec.json");
+    nec["prior_therapies"] = json!([{ "agent": "platinum_etoposide", "line": 1, "outcome": "progressed" }]);
+    assert_eq!(label(&run(&nec, Region::Eu), "cabozantinib"), LabelStatus::NotStated);
+    assert_ne!(label(&run(&nec, Region::Us), "cabozantinib"), LabelStatus::NotStated);
+}
+
+#[test]
+fn grade_notes_of_the_evidence_come_from_the_structured_grades() {
+    // trials.md: RADIANT-3 "low- or intermediate-grade"; A6181111 "well-differentiated pNET" (no
+    // grade); CABINET "well-differentiated NET (G1–G3)".
+    let a = run(&example("pnet-g3-well-differentiated.json"), Region::Us);
+    let notes = |agent: &str, trial: &str| -> Vec<String> {
+        opt(&a, agent)
+            .evidence
+            .iter()
+            .filter(|e| e.trial == trial)
+            .flat_map(|e| e.population_notes.clone())
+            .collect()
+    };
+    let r3 = notes("everolimus", "radiant-3");
+    assert!(
+        r3.iter()
+            .any(|n| n == "enrolled low or intermediate grade (G1/G2); this tumour is G3"),
+        "{r3:?}"
+    );
+    let a61 = notes("sunitinib", "a6181111");
+    assert!(a61.iter().any(|n| n.contains("do not state which grades")), "{a61:?}");
+    assert!(
+        !a61.iter()
+            .any(|n| n.starts_with("enrolled well differentiated; this tumour is G3"))
+    );
+    let cab = notes("cabozantinib", "cabinet");
+    assert!(!cab.iter().any(|n| n.contains("this tumour is G3")), "{cab:?}");
+}
+
+#[test]
+fn g3_chemotherapy_first_is_shown_unverified() {
+    // §C.4 P6: "Treat like aggressive G2: CAPTEM/alkylating chemo … [UNVERIFIED guidance]".
+    let a = run(&example("pnet-g3-well-differentiated.json"), Region::Us);
+    assert_eq!(role(&a, "capecitabine_temozolomide"), Role::Preferred);
+    let w = opt(&a, "capecitabine_temozolomide")
+        .why
+        .iter()
+        .find(|w| w.id == "pnet.p6_g3_chemo")
+        .expect("P6 fired");
+    assert_eq!(w.status, Status::Unverified);
+}
+
+#[test]
+fn high_tumour_burden_alone_fires_only_the_derived_reading() {
+    // §C.4 P2 names "high burden" without a number; > 25 % is the ENETS 2016 lanreotide row's.
+    let mut v = example("pnet-g2-progressive.json");
+    v["tumor"]["ki67_percent"] = json!(5);
+    v["tumor"]["progression"] = json!({ "status": "stable" });
+    v["tumor"]["liver_burden_percent"] = json!(40);
+    v["prior_therapies"] = json!([]);
+    let a = run(&v, Region::Us);
+    assert_eq!(role(&a, "streptozocin_5fu"), Role::Preferred);
+    let o = opt(&a, "streptozocin_5fu");
+    let w = o
+        .why
+        .iter()
+        .find(|w| w.id == "pnet.p2_chemo_first_high_burden")
+        .unwrap();
+    assert_eq!(w.status, Status::Derived);
+    assert!(!fired(&a, "streptozocin_5fu", "pnet.p2_chemo_first"));
+    // Without the liver burden the derived rule does not fire (and nothing else puts chemo first).
+    v["tumor"]["liver_burden_percent"] = json!(10);
+    assert_ne!(role(&run(&v, Region::Us), "streptozocin_5fu"), Role::Preferred);
+}
+
+#[test]
+fn cautions_keep_review_figures_and_regional_sources_apart() {
+    let mut v = example("pnet-g2-progressive.json");
+    v["patient"]["comorbidities"] = json!(["interstitial_lung_disease", "chronic_kidney_disease", "breast_feeding"]);
+    let status = |a: &Assessment, id: &str| {
+        opt(a, "everolimus")
+            .cautions
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| c.status)
+    };
+    let us = run(&v, Region::Us);
+    let eu = run(&v, Region::Eu);
+    // trials.md Panzuto: severe pneumonitis 8.3 %, renal failure 3.5 % (verified); the review's
+    // 17 % figures only as unverified cautions (audit A1, A2).
+    for a in [&us, &eu] {
+        assert_eq!(
+            status(a, "everolimus.interstitial_lung_disease"),
+            Some(Status::Verified)
+        );
+        assert_eq!(
+            status(a, "everolimus.interstitial_lung_disease_review_rates"),
+            Some(Status::Unverified)
+        );
+        assert_eq!(status(a, "everolimus.kidney"), Some(Status::Verified));
+        assert_eq!(status(a, "everolimus.kidney_review_rate"), Some(Status::Unverified));
+    }
+    // §B.6 breast-feeding: [HK-MIMS SmPC], [Swiss Fachinfo] — verified for the EU only (audit B14).
+    assert_eq!(status(&eu, "everolimus.breast_feeding"), Some(Status::Verified));
+    assert_eq!(status(&eu, "everolimus.breast_feeding_us"), None);
+    assert_eq!(status(&us, "everolimus.breast_feeding_us"), Some(Status::Unverified));
+    assert_eq!(status(&us, "everolimus.breast_feeding"), None);
+}

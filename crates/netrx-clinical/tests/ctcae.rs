@@ -427,3 +427,38 @@ fn units_convert_and_unknown_units_are_errors() {
     .unwrap_err();
     assert_eq!(err.field, "lln");
 }
+
+#[test]
+fn creatinine_without_uln_quotes_the_grade_1_band_from_the_data() {
+    // §B.8 creatinine G1 "> ULN – 1.5 × ULN" (v5.0 G1 has no ×baseline criterion): with only a
+    // baseline, grade 0 and 1 cannot be told apart, and the message quotes the data's G1 band —
+    // shown by editing the band's text in a copy of the knowledge base.
+    let input = LabInput {
+        test: "creatinine",
+        value: 1.2,
+        unit: "mg/dL",
+        lln: None,
+        uln: None,
+        baseline: Some(1.0),
+    };
+    let g = grade_lab(kb(), &input).unwrap();
+    assert_eq!(g.grade, None);
+    assert_eq!(g.possible_grades, vec![0, 1]);
+    assert!(g.criterion.contains("(> ULN – 1.5 × ULN)"), "{}", g.criterion);
+    let band = "text = \"> ULN – 1.5 × ULN\"";
+    let files: Vec<(String, String)> = Kb::embedded_files()
+        .iter()
+        .map(|(p, c)| {
+            let c = if *p == "ctcae.toml" {
+                assert!(c.contains(band));
+                c.replacen(band, "text = \"> ULN – 1.5 × ULN [edited]\"", 1)
+            } else {
+                c.to_string()
+            };
+            (p.to_string(), c)
+        })
+        .collect();
+    let edited = Kb::from_files(files).expect("edited copy loads");
+    let g = grade_lab(&edited, &input).unwrap();
+    assert!(g.criterion.contains("[edited]"), "{}", g.criterion);
+}

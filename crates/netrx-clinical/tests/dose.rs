@@ -234,7 +234,102 @@ fn inhibitor_with_inducer_gives_no_label_dose() {
     let a = dose(json!({}), &["ketoconazole", "rifampicin"], Region::Us);
     assert!(a.avoid);
     assert!(a.alternative.is_none());
-    assert!(a.warnings.iter().any(|w| w.contains("both present")));
+    // The references have no rule for the combination (R-B3.1: flag for the clinician): the
+    // warning is netrx's design rule from the data, shown with its derived status.
+    let w = a.warnings.iter().find(|w| w.contains("both present")).expect("warned");
+    assert!(w.contains("netrx design rule") && w.contains("[derived]"), "{w}");
+}
+
+#[test]
+fn a_dose_above_the_standard_names_the_rule_that_allows_it() {
+    // §B.3 row 3: only the strong-inducer rule raises the dose above 10 mg (up to 20 mg).
+    let c = case(
+        json!({}),
+        &[],
+        Some(json!({ "start_date": "2024-01-01", "dose_mg": 15, "frequency": "daily" })),
+    );
+    for region in [Region::Us, Region::Eu] {
+        let a = advise(&c, kb(), region).unwrap();
+        let w = a
+            .warnings
+            .iter()
+            .find(|w| w.contains("above the standard NET dose (10 mg)"))
+            .expect("warned");
+        assert!(w.contains("P-gp and strong CYP3A4 inducer (up to 20 mg daily)"), "{w}");
+    }
+}
+
+#[test]
+fn pregnancy_and_breast_feeding_warnings_quote_the_regional_counselling() {
+    // §B.6: breast-feeding 2 weeks [HK-MIMS SmPC], [Swiss Fachinfo] — SmPC sources only, so
+    // the US item is unverified; the warning carries the item's text and status.
+    let us = dose(
+        json!({ "comorbidities": ["breast_feeding", "pregnancy"] }),
+        &[],
+        Region::Us,
+    );
+    let eu = dose(
+        json!({ "comorbidities": ["breast_feeding", "pregnancy"] }),
+        &[],
+        Region::Eu,
+    );
+    let bf = |a: &DoseAdvice| {
+        a.warnings
+            .iter()
+            .find(|w| w.starts_with("patient.comorbidities contains breast_feeding"))
+            .cloned()
+            .expect("warned")
+    };
+    assert!(
+        bf(&us).contains("2 weeks") && bf(&us).contains("UNVERIFIED"),
+        "{}",
+        bf(&us)
+    );
+    assert!(
+        bf(&eu).contains("2 weeks") && bf(&eu).contains("✔ verified"),
+        "{}",
+        bf(&eu)
+    );
+    for a in [&us, &eu] {
+        assert!(
+            a.warnings
+                .iter()
+                .any(|w| w.starts_with("patient.comorbidities contains pregnancy") && w.contains("Embryo-fetal"))
+        );
+    }
+}
+
+#[test]
+fn hepatic_fold_changes_are_shown_unverified_beside_verified_kovarik() {
+    // §B.2: fold values 1.6/3.3/3.6 UNVERIFIED (§D.8); Kovarik 2001 Child-Pugh B figures unflagged.
+    let a = dose(json!({ "child_pugh": "B" }), &[], Region::Us);
+    let h = a.adjustments.iter().find(|x| x.kind == "hepatic").unwrap();
+    let fold = h
+        .details
+        .iter()
+        .find(|d| d.text.contains("3.6"))
+        .expect("fold changes shown");
+    assert_eq!(fold.source.status, Status::Unverified);
+    let kovarik = h.details.iter().find(|d| d.text.contains("79 vs 43 h")).unwrap();
+    assert_eq!(kovarik.source.status, Status::Verified);
+}
+
+#[test]
+fn us_moderate_inhibitor_rule_states_the_label_versions_conflict() {
+    // pk.md §4: "reduce to 2.5 mg daily (older PI) / reduce dose by ~50% (newer PI)".
+    let a = dose(json!({}), &["verapamil"], Region::Us);
+    assert_eq!(a.dose_mg, Some(2.5));
+    let i = a.adjustments.iter().find(|x| x.kind == "interaction").unwrap();
+    assert!(i.text.contains("~50 %"), "{}", i.text);
+}
+
+#[test]
+fn ciclosporin_pk_effect_is_from_healthy_volunteers() {
+    // pk.md §4: all DDI studies in healthy volunteers (Kovarik 2002, Neoral 175 mg).
+    let a = dose(json!({}), &["ciclosporin"], Region::Eu);
+    let i = a.interactions.iter().find(|i| i.id == "ciclosporin").unwrap();
+    let d = i.details.iter().find(|d| d.text.contains("×2.68")).unwrap();
+    assert!(d.text.contains("healthy volunteers"), "{}", d.text);
 }
 
 #[test]

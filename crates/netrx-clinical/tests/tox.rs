@@ -558,6 +558,11 @@ fn events_before_start_grade_5_anaemia_and_no_course() {
     assert!(r.timeline[0].rule.contains("no row"));
     assert_eq!(r.timeline[1].action, Some(Action::Discontinue));
     assert_eq!(r.current.action, Some(Action::Discontinue));
+    // The label tables have no grade-5 row: the rule is netrx's, from the data, marked derived.
+    let src = r.timeline[1].source.as_ref().expect("grade-5 rule has a source");
+    assert_eq!(src.status, Status::Derived);
+    assert!(src.reference.contains("netrx design rule"), "{}", src.reference);
+    assert_eq!(r.timeline[1].rule, kb().everolimus.modifications.grade_5.text);
     let r = run(
         json!([]),
         json!([{ "date": "2024-03-01", "term": "stomatitis", "grade": 2 }]),
