@@ -58,6 +58,8 @@ enum Command {
     Restore(cmd::restore::Args),
     Cox(cmd::cox::Args),
     Survreg(cmd::survreg::Args),
+    ImportFhir(cmd::import_fhir::Args),
+    CdsClient(cmd::cds_client::Args),
     Reconstruct(cmd::reconstruct::Args),
     Nma(cmd::nma::Args),
 }
@@ -86,6 +88,8 @@ fn run(cli: Cli) -> error::CliResult {
         Command::Restore(a) => cmd::restore::run(a),
         Command::Cox(a) => cmd::cox::run(a),
         Command::Survreg(a) => cmd::survreg::run(a),
+        Command::ImportFhir(a) => cmd::import_fhir::run(a),
+        Command::CdsClient(a) => cmd::cds_client::run(a),
         Command::Reconstruct(a) => cmd::reconstruct::run(a),
         Command::Nma(a) => cmd::nma::run(a),
     }

@@ -14,9 +14,11 @@
 pub mod answers;
 pub mod api;
 pub mod auth;
+pub mod cds;
 pub mod deid;
 pub mod demo;
 pub mod error;
+pub mod fhir;
 pub mod openapi;
 pub mod web;
 
@@ -130,6 +132,8 @@ pub mod rusqlite_result {
 pub fn app(state: Shared, request_timeout: std::time::Duration) -> axum::Router {
     axum::Router::new()
         .nest("/api/v1", api::router(state.clone(), request_timeout))
+        .merge(fhir::router(state.clone(), request_timeout))
+        .merge(cds::router(state.clone(), request_timeout))
         .merge(web::router(state))
 }
 

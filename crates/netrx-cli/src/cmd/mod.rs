@@ -25,3 +25,5 @@ pub mod logrank;
 pub mod cutpoint;
 pub mod reconstruct;
 pub mod nma;
+pub mod import_fhir;
+pub mod cds_client;

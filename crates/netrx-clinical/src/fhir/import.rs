@@ -184,6 +184,8 @@ struct Draft {
     qol: Vec<Found<QolAssessment>>,
     meds: Vec<Found<String>>,
     everolimus: Vec<Found<Everolimus>>,
+    /// Source (table row) of a value, by its path.
+    sources: BTreeMap<String, String>,
 }
 
 struct Mapper<'a> {
@@ -320,6 +322,13 @@ impl<'a> Mapper<'a> {
                 Some(Sex::Unknown)
             }
         };
+        if let Some(sex) = self.d.sex {
+            self.info(
+                &format!("{}.gender", p.path),
+                format!("{who}.gender → patient.sex = {}", sex.id()),
+                None,
+            );
+        }
         match read::s(v, "birthDate").map(read::date) {
             Some(Ok(d)) => {
                 self.d.birth_date = Some(d);
@@ -352,6 +361,13 @@ impl<'a> Mapper<'a> {
                 let parts: Vec<&str> = given.into_iter().chain(family).collect();
                 (!parts.is_empty()).then(|| parts.join(" "))
             });
+            if name.is_some() {
+                self.info(
+                    &format!("{}.name[0]", p.path),
+                    format!("{who}.name → patient.name (identifying)"),
+                    None,
+                );
+            }
             self.d.name = name;
         }
         let mrn_types = &self.f.mrn.type_codings;
@@ -574,9 +590,9 @@ impl<'a> Mapper<'a> {
                     self.info(
                         &c.path,
                         format!(
-                            "{who} {} ({}) → tumor.primary_site = {site}",
+                            "{who} {}{} → tumor.primary_site = {site}",
                             c.describe(),
-                            h.entry.display
+                            also(c, &h.entry.display)
                         ),
                         Some(src(&h.entry.source)),
                     );
@@ -641,9 +657,9 @@ impl<'a> Mapper<'a> {
                     self.info(
                         &c.path,
                         format!(
-                            "{who} morphology {} ({}) → tumor.differentiation = {}{cell_text}",
+                            "{who} morphology {}{} → tumor.differentiation = {}{cell_text}",
                             c.describe(),
-                            h.entry.display,
+                            also(c, &h.entry.display),
                             d.id()
                         ),
                         Some(src(&h.entry.source)),
@@ -828,6 +844,7 @@ impl<'a> Mapper<'a> {
                     );
                     return;
                 }
+                self.d.sources.insert(vpath.clone(), source.clone());
                 let found = |value| Found {
                     value,
                     date,
@@ -852,11 +869,14 @@ impl<'a> Mapper<'a> {
                 }
             }
             ObservationUse::Ecog => match read::integer(v, "value") {
-                Some(n) if (0..=255).contains(&n) => self.d.ecog.push(Found {
-                    value: n as u8,
-                    date,
-                    path: r.path.to_string(),
-                    what: what.clone(),
+                Some(n) if (0..=255).contains(&n) => self.d.ecog.push({
+                    self.d.sources.insert(r.path.to_string(), source.clone());
+                    Found {
+                        value: n as u8,
+                        date,
+                        path: r.path.to_string(),
+                        what: what.clone(),
+                    }
                 }),
                 _ => {
                     self.warn(
@@ -1463,7 +1483,7 @@ impl<'a> Mapper<'a> {
     // --- Assembly ------------------------------------------------------------------
 
     /// The latest of several values for a one-value field (listing the others).
-    fn latest<T: Clone + std::fmt::Debug>(&mut self, field: &str, list: &[Found<T>]) -> Option<(T, String)> {
+    fn latest<T: Clone>(&mut self, field: &str, list: &[Found<T>], show: impl Fn(&T) -> String) -> Option<(T, String)> {
         if list.is_empty() {
             return None;
         }
@@ -1488,9 +1508,9 @@ impl<'a> Mapper<'a> {
                 .iter()
                 .map(|f| {
                     format!(
-                        "{} ({:?}, {})",
+                        "{} ({}, {})",
                         f.what,
-                        f.value,
+                        show(&f.value),
                         f.date.map(|d| d.to_string()).unwrap_or_default()
                     )
                 })
@@ -1499,16 +1519,21 @@ impl<'a> Mapper<'a> {
                 IssueType::MultipleMatches,
                 &last.path,
                 format!(
-                    "{} values for {field}: the latest ({}, {:?}) is used; earlier: {}",
+                    "{} values for {field}: the latest ({}, {}) is used; earlier: {}",
                     list.len(),
                     last.what,
-                    last.value,
+                    show(&last.value),
                     others.join("; ")
                 ),
                 None,
             );
         } else {
-            self.info(&last.path, format!("{} → {field} = {:?}", last.what, last.value), None);
+            let diag = self.d.sources.get(&last.path).cloned();
+            self.info(
+                &last.path,
+                format!("{} → {field} = {}", last.what, show(&last.value)),
+                diag,
+            );
         }
         Some((last.value.clone(), last.path.clone()))
     }
@@ -1599,19 +1624,23 @@ impl<'a> Mapper<'a> {
         };
         let ki67 = {
             let l = self.d.ki67.clone();
-            self.latest("tumor.ki67_percent", &l)
+            self.latest("tumor.ki67_percent", &l, |v| format!("{v} %"))
         };
         let mitoses = {
             let l = self.d.mitoses.clone();
-            self.latest("tumor.mitoses", &l)
+            self.latest("tumor.mitoses", &l, |m| match m {
+                Mitoses::Per2mm2 { per_2mm2 } => format!("{{\"per_2mm2\": {per_2mm2}}}"),
+                Mitoses::Per10Hpf { per_10hpf } => format!("{{\"per_10hpf\": {per_10hpf}}}"),
+                other => format!("{other:?}"),
+            })
         };
         let weight = {
             let l = self.d.weight.clone();
-            self.latest("patient.weight_kg", &l)
+            self.latest("patient.weight_kg", &l, |v| format!("{v} kg"))
         };
         let ecog = {
             let l = self.d.ecog.clone();
-            self.latest("patient.ecog", &l)
+            self.latest("patient.ecog", &l, |v| v.to_string())
         };
         let everolimus = {
             let l = self.d.everolimus.clone();
@@ -1864,6 +1893,14 @@ impl Provenance {
             return self.ecog.take();
         }
         None
+    }
+}
+
+/// The table's name for a code, when the coding's own display differs.
+fn also(c: &Coding, display: &str) -> String {
+    match &c.display {
+        Some(d) if d.eq_ignore_ascii_case(display) => String::new(),
+        _ => format!(" [{display}]"),
     }
 }
 
