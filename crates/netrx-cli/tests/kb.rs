@@ -201,6 +201,26 @@ fn trials_show_prints_one_trial_with_sources() {
 }
 
 #[test]
+fn trials_show_prints_the_registry_mark() {
+    // trials.md: "ECOG-ACRIN E2211 (NCT01824875 — NCT UNVERIFIED)"; RADIANT-3 (NCT00510068) unflagged.
+    let out = stdout(&["trials", "show", "e2211"]);
+    let line = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("Registry"))
+        .expect("a Registry line");
+    assert!(line.contains("NCT01824875") && line.contains("[UNVERIFIED]"), "{line}");
+    let out = stdout(&["trials", "show", "radiant-3"]);
+    let line = out.lines().find(|l| l.trim_start().starts_with("Registry")).unwrap();
+    assert!(line.contains("NCT00510068") && line.contains("[✔ verified]"), "{line}");
+    // The JSON carries the registry's own source; the structured grades are shown and given.
+    let j = json_of(&["trials", "show", "cooperate-2", "--json"]);
+    assert_eq!(j["trial"]["registry_source"]["status"], "unverified");
+    assert_eq!(j["trial"]["population"]["grades"], serde_json::json!(["G1", "G2"]));
+    let out = stdout(&["trials", "show", "a6181111"]);
+    assert!(out.contains("Grade: well differentiated [grades not stated]"), "{out}");
+}
+
+#[test]
 fn the_reviews_table_2_figures_are_found_with_their_notes() {
     // Review Table 2, row by row (figures as printed in the review).
     for (id, figures) in [

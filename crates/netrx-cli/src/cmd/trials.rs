@@ -482,7 +482,13 @@ pub fn render(kb: &Kb, t: &Trial) -> String {
     }
     w(id);
     if !t.registry.is_empty() {
-        w(format!("  Registry     {}", t.registry.join(", ")));
+        // The registry ids' own source: trials.md marks some NCT numbers UNVERIFIED.
+        let mark = t
+            .registry_source
+            .as_ref()
+            .map(|s| format!(" — {}", src(s)))
+            .unwrap_or_else(|| " [UNVERIFIED] — no source".into());
+        w(format!("  Registry     {}{mark}", t.registry.join(", ")));
     }
     let d = &t.design;
     w(format!(
@@ -605,8 +611,16 @@ pub fn render(kb: &Kb, t: &Trial) -> String {
         ));
     }
     if let Some(g) = &p.grade {
+        let read = if p.grades.is_empty() {
+            " [grades not stated]".to_string()
+        } else {
+            format!(
+                " [grades: {}]",
+                p.grades.iter().map(|g| g.id()).collect::<Vec<_>>().join(", ")
+            )
+        };
         w(format!(
-            "  Grade: {g}{}",
+            "  Grade: {g}{}{read}",
             p.ki67_max
                 .map(|k| format!(" (Ki-67 ≤ {} %)", num(k)))
                 .unwrap_or_default()
