@@ -14,8 +14,8 @@ Examples:
   netrx dose examples/pnet-everolimus-interactions.json
   netrx dose examples/pnet-everolimus-interactions.json --region eu --json
 
-The dose is the standard 10 mg daily (or the case's everolimus.dose_mg) capped by the label's
-hepatic-impairment and interaction rules. An interacting medication together with hepatic
+The dose is the label's standard NET dose (knowledge/everolimus/dosing.toml; or the case's
+everolimus.dose_mg) capped by the label's hepatic-impairment and interaction rules. An interacting medication together with hepatic
 impairment is flagged for the clinician, never multiplied (R-B3.1). Medication names netrx does
 not know are listed for a manual check. Every rule shows its source; UNVERIFIED rules say so.")]
 pub struct Args {

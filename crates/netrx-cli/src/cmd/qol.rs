@@ -19,8 +19,9 @@ Examples:
   netrx qol examples/si-net-followup.json --definition c30_ql2_10 --any-drop
   netrx qol CASE.json --instrument-file ginet21-licensed.toml
 
-Default deterioration: a definitive decrease of ≥ 7 points in the FACT-G total from baseline, as in
-RADIANT-4 (knowledge/qol/deterioration.toml lists the definitions and their sources). Item texts are
+Default deterioration: the default definition of knowledge/qol/deterioration.toml (a definitive
+decrease in the FACT-G total from baseline, as in RADIANT-4; the file lists every definition with
+its threshold and source, and the output states the one used). Item texts are
 copyrighted and not shipped; the QLQ-GI.NET21 item→scale map comes with the EORTC licence and is
 supplied with --instrument-file (format: knowledge/qol/qlq-ginet21.toml with the items filled in).")]
 pub struct Args {

@@ -17,8 +17,8 @@ Examples:
 
 Lab values are graded with CTCAE v5.0; adverse events are taken as graded. Each onset or
 worsening gets continue | withhold | discontinue, the condition to resume, and the resume dose
-down the region's ladder (US: ~50 % to 2.5 mg, then every other day; EU: 5 mg, then alternate
-days) from the dose in force (everolimus.history). A recurrence (an earlier episode of the same
+one step down the region's reduction ladder (knowledge/everolimus/dosing.toml; the output names
+the steps and their source) from the dose in force (everolimus.history). A recurrence (an earlier episode of the same
 event reached this grade or higher) gets the label's recurrence rule.")]
 pub struct Args {
     /// The case file (JSON; see docs/case-file.md), or - for standard input.
