@@ -13,3 +13,7 @@ pub mod followup_svg;
 pub mod qol;
 pub mod spider;
 pub mod waterfall;
+
+// Treatment-sequence simulation charts (issue 11, part B).
+pub mod ce;
+pub mod sequence;
