@@ -900,22 +900,30 @@ pub struct AeRow {
     /// Grade ≥ 3 (when the source reports ≥ 3 rather than 3–4).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grade_3_plus: Option<Pct>,
+    /// Grade 3 only (when the source reports grade 3 rather than 3–4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grade_3: Option<Pct>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<Source>,
 }
 
-/// A percentage, possibly "< x".
+/// A percentage, possibly "< x", or a range "a–b" as the source reports it (e.g. a range
+/// across cohorts); `value` is then the lower end.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Pct {
     pub value: f64,
     /// Reported as "< value".
     pub below: bool,
+    /// Upper end of a reported range ("62–65"), if the source gives a range.
+    pub to: Option<f64>,
 }
 
 impl fmt::Display for Pct {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.below {
             write!(f, "<{}", num(self.value))
+        } else if let Some(t) = self.to {
+            write!(f, "{}–{}", num(self.value), num(t))
         } else {
             f.write_str(&num(self.value))
         }
@@ -924,21 +932,45 @@ impl fmt::Display for Pct {
 
 impl<'de> Deserialize<'de> for Pct {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let bad = |s: &str| {
+            serde::de::Error::custom(format!("percentage {s:?}: allowed a number, \"<x\" or a range \"a–b\""))
+        };
         match NumOrText::deserialize(d)? {
-            NumOrText::Num(v) => Ok(Pct { value: v, below: false }),
-            NumOrText::Text(s) => match s.strip_prefix('<').map(|r| r.trim().parse::<f64>()) {
-                Some(Ok(v)) => Ok(Pct { value: v, below: true }),
-                _ => Err(serde::de::Error::custom(format!(
-                    "percentage {s:?}: allowed a number or \"<x\""
-                ))),
-            },
+            NumOrText::Num(v) => Ok(Pct {
+                value: v,
+                below: false,
+                to: None,
+            }),
+            NumOrText::Text(s) => {
+                if let Some(r) = s.strip_prefix('<') {
+                    let v = r.trim().parse::<f64>().map_err(|_| bad(&s))?;
+                    return Ok(Pct {
+                        value: v,
+                        below: true,
+                        to: None,
+                    });
+                }
+                let (a, b) = s.split_once('–').or_else(|| s.split_once('-')).ok_or_else(|| bad(&s))?;
+                let (a, b) = (
+                    a.trim().parse::<f64>().map_err(|_| bad(&s))?,
+                    b.trim().parse::<f64>().map_err(|_| bad(&s))?,
+                );
+                if a >= b {
+                    return Err(bad(&s));
+                }
+                Ok(Pct {
+                    value: a,
+                    below: false,
+                    to: Some(b),
+                })
+            }
         }
     }
 }
 
 impl Serialize for Pct {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if self.below {
+        if self.below || self.to.is_some() {
             s.serialize_str(&self.to_string())
         } else {
             s.serialize_f64(self.value)

@@ -494,11 +494,18 @@ fn check_trial(t: &Trial, agents: &Agents, pops: &Populations, p: &mut Problems)
                 Some(arm) if t.arm(arm).is_none() => p.push(&rp, format!("unknown arm {arm:?}")),
                 _ => {}
             }
-            if row.all_grades.is_none() && row.grade_3_4.is_none() && row.grade_3_plus.is_none() {
+            if row.all_grades.is_none()
+                && row.grade_3_4.is_none()
+                && row.grade_3_plus.is_none()
+                && row.grade_3.is_none()
+            {
                 p.push(&rp, "no value");
             }
-            for x in [row.all_grades, row.grade_3_4, row.grade_3_plus].into_iter().flatten() {
-                if !(0.0..=100.0).contains(&x.value) {
+            for x in [row.all_grades, row.grade_3_4, row.grade_3_plus, row.grade_3]
+                .into_iter()
+                .flatten()
+            {
+                if !(0.0..=100.0).contains(&x.value) || x.to.is_some_and(|t| !(0.0..=100.0).contains(&t)) {
                     p.push(&rp, format!("{x} is not a percentage"));
                 }
             }

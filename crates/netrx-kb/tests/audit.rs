@@ -348,3 +348,35 @@ fn grade_5_rule_is_data_marked_as_a_netrx_rule() {
         .unwrap();
     assert_eq!(r.source.status, Status::Derived);
 }
+
+// --- B19: adverse-event figures stored as the source reports them ------------------------
+
+#[test]
+fn ae_ranges_and_grade_3_only_rates_are_not_narrowed() {
+    // trials.md CABINET: "Grade ≥3 AEs | 62–65% cabozantinib vs 23–27% placebo".
+    let t = kb().trials.get("cabinet").unwrap();
+    let rows = &t.ae_tables[0].rows;
+    let g = |arm: &str| {
+        rows.iter()
+            .find(|r| r.arm.as_deref() == Some(arm))
+            .unwrap()
+            .grade_3_plus
+            .unwrap()
+    };
+    assert_eq!((g("cabozantinib").value, g("cabozantinib").to), (62.0, Some(65.0)));
+    assert_eq!(g("placebo").to_string(), "23–27");
+    // trials.md Bajetta 2014: "grade 3 diarrhoea 22%, stomatitis 8%" — grade 3, not 3–4.
+    let b = kb().trials.get("bajetta-2014").unwrap();
+    for r in &b.ae_tables[0].rows {
+        assert!(r.grade_3_4.is_none() && r.grade_3.is_some(), "{}", r.term);
+    }
+    // A reversed range is a load error naming the allowed forms.
+    let mut fs: Vec<(String, String)> = Kb::embedded_files()
+        .iter()
+        .map(|(p, c)| (p.to_string(), c.to_string()))
+        .collect();
+    let f = fs.iter_mut().find(|(p, _)| p == "trials/cabinet.toml").unwrap();
+    f.1 = f.1.replacen("grade_3_plus = \"62–65\"", "grade_3_plus = \"65–62\"", 1);
+    let e = load_evidence(&fs).expect_err("a reversed range is a defect");
+    assert!(e.to_string().contains("a range"), "{e}");
+}

@@ -801,6 +801,8 @@ fn ae_line(kb: &Kb, t: &Trial, table_arm: Option<&str>, r: &AeRow, term_w: usize
     let mut vals = format!("{} / {}", pct(&r.all_grades), pct(&r.grade_3_4));
     if r.grade_3_plus.is_some() {
         vals = format!("{} / ≥3: {}", pct(&r.all_grades), pct(&r.grade_3_plus));
+    } else if r.grade_3.is_some() && r.grade_3_4.is_none() {
+        vals = format!("{} / grade 3: {}", pct(&r.all_grades), pct(&r.grade_3));
     }
     format!(
         "{}  {vals}  ({name}){}",
