@@ -29,6 +29,7 @@ pub struct Args {
 #[derive(clap::Subcommand)]
 pub enum UserCommand {
     /// Add an account.
+    #[command(after_help = "Example:\n  netrx user add ann --role clinician --db netrx.db")]
     Add {
         /// Username: 1–64 letters, digits, '.', '_', '-', '@'.
         name: String,
@@ -43,6 +44,7 @@ pub enum UserCommand {
         db: PathBuf,
     },
     /// Print a new bearer API token for an account, alone on stdout (stored hashed; shown once).
+    #[command(after_help = "Example:\n  TOKEN=$(netrx user token ann --db netrx.db)")]
     Token {
         /// Username.
         name: String,
@@ -51,6 +53,7 @@ pub enum UserCommand {
         db: PathBuf,
     },
     /// Revoke an account's API tokens (all, or the one given with --token).
+    #[command(after_help = "Example:\n  netrx user revoke-token ann --db netrx.db")]
     RevokeToken {
         /// Username.
         name: String,
@@ -62,6 +65,7 @@ pub enum UserCommand {
         db: PathBuf,
     },
     /// Set a new password (ends the account's sessions).
+    #[command(after_help = "Example:\n  netrx user passwd ann --db netrx.db")]
     Passwd {
         /// Username.
         name: String,
@@ -73,6 +77,7 @@ pub enum UserCommand {
         db: PathBuf,
     },
     /// Change an account's role (ends its sessions).
+    #[command(after_help = "Example:\n  netrx user set-role ann pharmacist --db netrx.db")]
     SetRole {
         /// Username.
         name: String,
@@ -84,6 +89,7 @@ pub enum UserCommand {
         db: PathBuf,
     },
     /// Disable an account (no sign-in, tokens stop working).
+    #[command(after_help = "Example:\n  netrx user disable ann --db netrx.db")]
     Disable {
         /// Username.
         name: String,
@@ -92,6 +98,7 @@ pub enum UserCommand {
         db: PathBuf,
     },
     /// Enable a disabled account.
+    #[command(after_help = "Example:\n  netrx user enable ann --db netrx.db")]
     Enable {
         /// Username.
         name: String,
@@ -100,6 +107,7 @@ pub enum UserCommand {
         db: PathBuf,
     },
     /// List the accounts.
+    #[command(after_help = "Example:\n  netrx user list --db netrx.db --json")]
     List {
         /// The SQLite database file.
         #[arg(long, default_value = "netrx.db")]
