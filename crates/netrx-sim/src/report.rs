@@ -553,6 +553,28 @@ pub fn probability_best_nmb(psa: &[&DrawSummary], ids: Vec<String>, wtp: f64) ->
     ids.into_iter().zip(wins).map(|(s, w)| (s, w as f64 / k)).collect()
 }
 
+/// The acceptability curve from a report's per-draw means: for each WTP of `grid`, the fraction
+/// of PSA draws in which each sequence has the highest net monetary benefit.
+pub fn acceptability_curve(r: &Report, grid: &[f64]) -> Vec<(String, Vec<f64>)> {
+    let k = r.sequences.len();
+    let n = r.psa_draws.len().max(1) as f64;
+    let mut out: Vec<(String, Vec<f64>)> = r.sequences.iter().map(|s| (s.id.clone(), Vec::new())).collect();
+    for w in grid {
+        let mut wins = vec![0usize; k];
+        for d in &r.psa_draws {
+            let nmb = |i: usize| w * d.means[i][4] - d.means[i][5];
+            let best = (0..k)
+                .max_by(|&x, &y| nmb(x).total_cmp(&nmb(y)).then(y.cmp(&x)))
+                .unwrap_or(0);
+            wins[best] += 1;
+        }
+        for (i, c) in out.iter_mut().enumerate() {
+            c.1.push(wins[i] as f64 / n);
+        }
+    }
+    out
+}
+
 fn f2(x: f64) -> String {
     if x.is_nan() { "–".into() } else { format!("{x:.2}") }
 }

@@ -1168,13 +1168,36 @@ fn resolve_ae(
                 .iter()
                 .filter(|r| r.arm.as_ref().or(table.arm.as_ref()) == Some(&arm))
             {
-                let (pct, grade_note) = match (r.grade_3_4, r.grade_3_plus) {
-                    (Some(p), _) => (p, None),
-                    (None, Some(p)) => (p, Some("grade ≥ 3 as reported, used as grade 3–4".to_string())),
-                    (None, None) => {
+                let (pct, grade_note) = match (r.grade_3_4, r.grade_3_plus, r.grade_3) {
+                    (Some(p), _, _) => (p, None),
+                    (None, Some(p), _) => (p, Some("grade ≥ 3 as reported, used as grade 3–4".to_string())),
+                    (None, None, Some(p)) => (
+                        p,
+                        Some(
+                            "grade 3 only as reported (grade 4 not reported), used as grade 3–4: may underestimate"
+                                .to_string(),
+                        ),
+                    ),
+                    (None, None, None) => {
                         skipped.push(r.term.clone());
                         continue;
                     }
+                };
+                // A range "a–b" (e.g. across cohorts) is read as its midpoint.
+                let (pct, range_note) = match pct.to {
+                    Some(to) => (
+                        trials::Pct {
+                            value: (pct.value + to) / 2.0,
+                            below: false,
+                            to: None,
+                        },
+                        Some(format!(
+                            "reported as the range {}–{}%, read as its midpoint",
+                            trials::num(pct.value),
+                            trials::num(to)
+                        )),
+                    ),
+                    None => (pct, None),
                 };
                 let src = r.source.as_ref().unwrap_or(&table.source);
                 let mut notes = vec![];
@@ -1182,6 +1205,9 @@ fn resolve_ae(
                     notes.push(n.clone());
                 }
                 if let Some(g) = grade_note {
+                    notes.push(g);
+                }
+                if let Some(g) = range_note {
                     notes.push(g);
                 }
                 if table.attribution == "drug_related" {

@@ -263,3 +263,29 @@ fn weibull_fit_with_covariance_draws_around_the_fit() {
     // Draw 0 is the base case.
     assert_eq!(m.draw_values(5, 0), m.base_values());
 }
+
+#[test]
+fn ae_ranges_and_grade_3_only_rows_are_read_with_a_note() {
+    let text = minimal(
+        "time = { median_months = 10, source = \"s\" }\nae = { trial = \"cabinet\", table = \"nejm-2025-grade-3-plus\", arm = \"cabozantinib\" }",
+    )
+    .replace(
+        "[treatments.a]",
+        "[ae_disutility]\nsource = \"s\"\ndefault = { decrement = 0.1, duration_months = 1 }\n\n[treatments.a]",
+    );
+    let m = netrx_sim::load(&text, kb()).expect("loads");
+    // CABINET grade ≥ 3 "62–65" % (trials.md Part 2) → midpoint 63.5 %.
+    let p = param(&m, "a.ae.any.probability");
+    assert!((p.base - 0.635).abs() < 1e-12);
+    let note = p.provenance.note.as_deref().unwrap_or("");
+    assert!(note.contains("range 62–65%") && note.contains("grade ≥ 3"), "{note}");
+    // Bajetta 2014: grade 3 only (diarrhoea 22 %, stomatitis 8 %).
+    let text = text.replace(
+        "ae = { trial = \"cabinet\", table = \"nejm-2025-grade-3-plus\", arm = \"cabozantinib\" }",
+        "ae = { trial = \"bajetta-2014\", table = \"cancer-2014-grade-3\" }",
+    );
+    let m = netrx_sim::load(&text, kb()).expect("loads");
+    let d = param(&m, "a.ae.diarrhea.probability");
+    assert!((d.base - 0.22).abs() < 1e-12);
+    assert!(d.provenance.note.as_deref().unwrap_or("").contains("grade 3 only"));
+}

@@ -27,3 +27,4 @@ pub mod reconstruct;
 pub mod nma;
 pub mod import_fhir;
 pub mod cds_client;
+pub mod simulate;
