@@ -611,7 +611,7 @@ impl Fhir {
         let system = self.system_by_uri(uri)?;
         let key = system.normalize.key(code);
         let mut best: Option<(usize, &Entry<T>)> = None;
-        for e in table.iter().filter(|e| e.systems.iter().any(|s| *s == system.key)) {
+        for e in table.iter().filter(|e| e.systems.contains(&system.key)) {
             let len = match (&e.code, &e.prefix) {
                 (Some(c), _) if system.normalize.key(c) == key => usize::MAX,
                 (_, Some(p)) => {

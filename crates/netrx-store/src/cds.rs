@@ -248,7 +248,7 @@ mod tests {
             outcome_timestamp: "2026-01-01T00:00:00Z".into(),
             client: "user:ann".into(),
         };
-        record_feedback(&c, &[fb.clone()]).unwrap();
+        record_feedback(&c, std::slice::from_ref(&fb)).unwrap();
         assert_eq!(feedback_summary(&c).unwrap(), vec![("summary".to_string(), 1, 0, 1)]);
         assert!(c.execute("DELETE FROM cds_feedback", []).is_err());
         assert!(c.execute("UPDATE cds_cards SET summary = 'y'", []).is_err());

@@ -885,7 +885,6 @@ impl<'a> Mapper<'a> {
                         format!("{what}: no integer value (valueInteger 0–4); not imported"),
                         Some(source),
                     );
-                    return;
                 }
             },
             ObservationUse::Lab => {
@@ -948,7 +947,6 @@ impl<'a> Mapper<'a> {
                     format!("{what} → labs[] {test} {} {unit} on {date}", q.value),
                     Some(source),
                 );
-                return;
             }
             ObservationUse::ReportedGrade => {
                 let texts: Vec<String> = v
@@ -984,7 +982,6 @@ impl<'a> Mapper<'a> {
                         Some(source),
                     ),
                 }
-                return;
             }
             ObservationUse::Marker => {
                 self.info(
@@ -995,7 +992,6 @@ impl<'a> Mapper<'a> {
                     ),
                     Some(source),
                 );
-                return;
             }
             ObservationUse::Refused => {
                 self.warn(
@@ -1004,7 +1000,6 @@ impl<'a> Mapper<'a> {
                     format!("{what}: {}; not imported", e.reason.clone().unwrap_or_default()),
                     Some(source),
                 );
-                return;
             }
         }
     }
@@ -1220,8 +1215,8 @@ impl<'a> Mapper<'a> {
         let period = rep.and_then(|x| x.get("period")).and_then(Value::as_f64);
         let unit = rep.and_then(|x| read::s(x, "periodUnit"));
         let freq = match (frequency, period, unit) {
-            (1, Some(p), Some("d")) if p == 1.0 => Frequency::Daily,
-            (1, Some(p), Some("d")) if p == 2.0 => Frequency::EveryOtherDay,
+            (1, Some(1.0), Some("d")) => Frequency::Daily,
+            (1, Some(2.0), Some("d")) => Frequency::EveryOtherDay,
             _ => {
                 fail(
                     self,

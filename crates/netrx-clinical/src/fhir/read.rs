@@ -143,18 +143,18 @@ pub fn same_unit(a: &str, b: &str) -> bool {
 
 /// An integer answer: valueInteger, a whole valueDecimal, or a coding/string whose code is an integer.
 pub fn integer(v: &Value, prefix: &str) -> Option<i64> {
-    if let Some(i) = v.get(&format!("{prefix}Integer")).and_then(Value::as_i64) {
+    if let Some(i) = v.get(format!("{prefix}Integer")).and_then(Value::as_i64) {
         return Some(i);
     }
-    if let Some(d) = v.get(&format!("{prefix}Decimal")).and_then(Value::as_f64)
+    if let Some(d) = v.get(format!("{prefix}Decimal")).and_then(Value::as_f64)
         && d.fract() == 0.0
     {
         return Some(d as i64);
     }
-    if let Some(c) = v.get(&format!("{prefix}Coding")) {
+    if let Some(c) = v.get(format!("{prefix}Coding")) {
         return s(c, "code").and_then(|x| x.parse().ok());
     }
-    if let Some(cc) = v.get(&format!("{prefix}CodeableConcept")) {
+    if let Some(cc) = v.get(format!("{prefix}CodeableConcept")) {
         return arr(cc, "coding")
             .iter()
             .find_map(|c| s(c, "code").and_then(|x| x.parse().ok()));
