@@ -29,17 +29,23 @@ pub struct Args {
 #[derive(clap::Subcommand)]
 pub enum Command {
     /// Register a client (or replace its keys).
+    #[command(
+        after_help = "Example:\n  netrx cds-client add https://ehr.hospital.example --jwks ehr-public-jwks.json --db netrx.db"
+    )]
     Add {
         /// The issuer (`iss` claim) the client signs its JWTs with.
         iss: String,
         /// The client's public keys: a JWK Set file ({"keys": [...]}), or - for standard input.
         #[arg(long)]
         jwks: PathBuf,
+        /// The SQLite database file (created and migrated if absent).
         #[arg(long, default_value = "netrx.db")]
         db: PathBuf,
     },
     /// List the registered clients.
+    #[command(after_help = "Example:\n  netrx cds-client list --db netrx.db --json")]
     List {
+        /// The SQLite database file.
         #[arg(long, default_value = "netrx.db")]
         db: PathBuf,
         /// As JSON.
@@ -47,13 +53,18 @@ pub enum Command {
         json: bool,
     },
     /// Disable a client (its JWTs are refused).
+    #[command(after_help = "Example:\n  netrx cds-client disable https://ehr.hospital.example --db netrx.db")]
     Disable {
+        /// The issuer to disable.
         iss: String,
+        /// The SQLite database file.
         #[arg(long, default_value = "netrx.db")]
         db: PathBuf,
     },
     /// Cards issued and the feedback on them, by card kind (the override rate).
+    #[command(after_help = "Example:\n  netrx cds-client feedback --db netrx.db")]
     Feedback {
+        /// The SQLite database file.
         #[arg(long, default_value = "netrx.db")]
         db: PathBuf,
         /// As JSON.
