@@ -14,6 +14,10 @@ pub mod qol;
 pub mod spider;
 pub mod waterfall;
 
+// Web app charts (issue 8): toxicity timeline; the evidence forest builder shared with `netrx forest`.
+pub mod evidence_forest;
+pub mod tox_timeline;
+
 // Treatment-sequence simulation charts (issue 11, part B).
 pub mod ce;
 pub mod sequence;

@@ -134,7 +134,7 @@ pub fn app(state: Shared, request_timeout: std::time::Duration) -> axum::Router 
         .nest("/api/v1", api::router(state.clone(), request_timeout))
         .merge(fhir::router(state.clone(), request_timeout))
         .merge(cds::router(state.clone(), request_timeout))
-        .merge(web::router(state))
+        .merge(web::router(state, request_timeout))
 }
 
 /// Start serving: bind, call `ready` with the bound address, and serve until
