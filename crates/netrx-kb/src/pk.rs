@@ -4,7 +4,7 @@
 
 use crate::provenance::Source;
 use crate::{KbError, parse_toml};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// All PK knowledge.
 #[derive(Debug, Clone)]
@@ -21,6 +21,8 @@ pub struct Pk {
     pub sampling: Sampling,
     /// Tablet strengths and regimen rules.
     pub regimens: Regimens,
+    /// Decision settings of the trough-guided suggestion.
+    pub tdm: TdmSettings,
 }
 
 /// Structural model.
@@ -52,11 +54,35 @@ impl Matrix {
 }
 
 /// A number with its source.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Sourced {
     pub value: f64,
     pub source: Source,
+}
+
+/// A statement with its source.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Statement {
+    pub text: String,
+    pub source: Source,
+}
+
+impl Statement {
+    /// The text, followed by the status mark unless the statement is verified
+    /// (e.g. "… [derived]", "… [UNVERIFIED]").
+    pub fn marked(&self) -> String {
+        marked(&self.text, &self.source)
+    }
+}
+
+/// `text`, then ` [mark]` unless `source` is verified.
+fn marked(text: &str, source: &Source) -> String {
+    match source.status {
+        crate::Status::Verified => text.to_string(),
+        s => format!("{text} [{}]", s.mark()),
+    }
 }
 
 /// Allometric weight scaling: `P * (WT / reference_kg)^exponent`.
@@ -207,8 +233,69 @@ pub struct Target {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Sampling {
+    /// Time of day and relation to the dose.
     pub timing: String,
     pub source: Source,
+    /// How long after a start or change (the model's approach to steady state).
+    pub steady_state: Statement,
+    /// What the (TSC) label says about re-checking.
+    pub label_recheck: Statement,
+}
+
+impl Sampling {
+    /// The three statements with their sources, in reading order.
+    pub fn statements(&self) -> Vec<Statement> {
+        vec![
+            Statement {
+                text: self.timing.clone(),
+                source: self.source.clone(),
+            },
+            self.steady_state.clone(),
+            self.label_recheck.clone(),
+        ]
+    }
+
+    /// The advice as one line, each part followed by its mark unless verified.
+    pub fn advice(&self) -> String {
+        self.statements()
+            .iter()
+            .map(Statement::marked)
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// Decision settings of the trough-guided suggestion (`knowledge/pk/target.toml` `[tdm]`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TdmSettings {
+    /// Bound on |eta| in units of its prior SD (omega).
+    pub eta_bound_sd: Sourced,
+    /// A best PTA below this is warned about.
+    pub pta_adequate: Sourced,
+    /// Candidates within this PTA of the best count as ties (lowest daily dose wins).
+    pub pta_near_tie: Sourced,
+    /// Below this best PTA, the regimen closest to the window is suggested instead.
+    pub pta_minimum: Sourced,
+    /// An eta whose information score (1 − posterior SD / prior SD) is below this is
+    /// reported as barely informed (CL/F excepted).
+    pub barely_informed: Sourced,
+    /// A sample earlier than this fraction of the interval after a dose is not a trough.
+    pub trough_min_fraction_of_interval: Sourced,
+}
+
+impl TdmSettings {
+    /// (name, setting) pairs, for checks and listings.
+    pub fn all(&self) -> [(&'static str, &Sourced); 6] {
+        [
+            ("eta_bound_sd", &self.eta_bound_sd),
+            ("pta_adequate", &self.pta_adequate),
+            ("pta_near_tie", &self.pta_near_tie),
+            ("pta_minimum", &self.pta_minimum),
+            ("barely_informed", &self.barely_informed),
+            ("trough_min_fraction_of_interval", &self.trough_min_fraction_of_interval),
+        ]
+    }
 }
 
 /// Tablet strengths.
@@ -218,6 +305,17 @@ pub struct Tablets {
     pub us_mg: Vec<f64>,
     pub eu_mg: Vec<f64>,
     pub source: Source,
+}
+
+impl Tablets {
+    /// The strengths of a region ("us" or "eu").
+    pub fn for_region(&self, region: &str) -> Option<&[f64]> {
+        match region {
+            "us" => Some(&self.us_mg),
+            "eu" => Some(&self.eu_mg),
+            _ => None,
+        }
+    }
 }
 
 /// The standard regimen.
@@ -248,16 +346,36 @@ pub struct InducerCeiling {
     pub source: Source,
 }
 
+/// A regimen as data: `dose_mg` every `interval_h` hours.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegimenDef {
+    pub dose_mg: f64,
+    pub interval_h: f64,
+}
+
+/// The default candidate regimens of `netrx pk population`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PopulationDefault {
+    pub regimens: Vec<RegimenDef>,
+    pub source: Source,
+}
+
 /// Regimen knowledge.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Regimens {
     pub tablets: Tablets,
+    /// How a dose with no tablet of its own is made up.
+    pub combination: Statement,
     pub standard: Standard,
     pub every_other_day: EveryOtherDay,
     pub inducer_ceiling: InducerCeiling,
     /// Child–Pugh C: the daily dose must not exceed this.
     pub child_pugh_c_max_daily_mg: Sourced,
+    /// Default candidate regimens of `netrx pk population`.
+    pub population_default: PopulationDefault,
 }
 
 #[derive(Deserialize)]
@@ -283,6 +401,7 @@ struct HepaticFile {
 struct TargetFile {
     target: Target,
     sampling: Sampling,
+    tdm: TdmSettings,
 }
 
 /// The files this module reads, relative to knowledge/.
@@ -310,6 +429,7 @@ impl Pk {
             target: target.target,
             sampling: target.sampling,
             regimens,
+            tdm: target.tdm,
         };
         pk.check().map_err(|(file, message)| KbError {
             file: file.to_string(),
@@ -383,6 +503,44 @@ impl Pk {
         if !(t.low_ng_ml > 0.0 && t.high_ng_ml > t.low_ng_ml) {
             return Err(("pk/target.toml", "target needs 0 < low < high".into()));
         }
+        let s = &self.tdm;
+        for (name, v) in s.all() {
+            let ok = match name {
+                "eta_bound_sd" => v.value > 0.0 && v.value <= 20.0,
+                _ => v.value > 0.0 && v.value < 1.0,
+            };
+            if !ok || v.source.reference.trim().is_empty() {
+                return Err((
+                    "pk/target.toml",
+                    format!("[tdm] {name} = {} out of range or unsourced", v.value),
+                ));
+            }
+        }
+        if s.pta_near_tie.value >= s.pta_adequate.value || s.pta_minimum.value >= s.pta_adequate.value {
+            return Err((
+                "pk/target.toml",
+                "[tdm] pta_near_tie and pta_minimum must be below pta_adequate".into(),
+            ));
+        }
+        let r = &self.regimens;
+        for (region, mg) in [("us", &r.tablets.us_mg), ("eu", &r.tablets.eu_mg)] {
+            if mg.is_empty() || mg.iter().any(|d| !(d.is_finite() && *d > 0.0)) {
+                return Err((
+                    "pk/regimens.toml",
+                    format!("tablets: {region} strengths must be > 0 mg"),
+                ));
+            }
+        }
+        let d = &r.population_default.regimens;
+        if d.is_empty()
+            || d.iter()
+                .any(|x| !(x.dose_mg.is_finite() && x.dose_mg > 0.0 && x.interval_h.is_finite() && x.interval_h > 0.0))
+        {
+            return Err((
+                "pk/regimens.toml",
+                "population_default: at least one regimen, dose and interval > 0".into(),
+            ));
+        }
         Ok(())
     }
 
@@ -409,7 +567,8 @@ impl Pk {
 
 #[cfg(test)]
 mod tests {
-    use crate::Kb;
+    use super::Pk;
+    use crate::{Kb, KbError, Status};
 
     #[test]
     fn pk_knowledge_loads_with_de_wit_as_default() {
@@ -423,5 +582,126 @@ mod tests {
         assert!(kb.pk.interaction("rifampicin").unwrap().is_inducer());
         assert!((kb.pk.interaction("ketoconazole").unwrap().cl_factor() - 1.0 / 15.0).abs() < 1e-12);
         assert_eq!(kb.pk.hepatic("B").unwrap().auc_ratio, 3.26);
+    }
+
+    /// Audit A9: the hepatic fold changes carry one status in knowledge/pk/hepatic.toml and
+    /// knowledge/everolimus/dosing.toml — UNVERIFIED (clinical-rules.md §B.2 "[fold values
+    /// UNVERIFIED …]", §D.8 open gap; pk.md §4 has only the Clin Ther 2012 abstract).
+    #[test]
+    fn hepatic_fold_changes_have_the_label_data_status() {
+        let kb = Kb::embedded().unwrap();
+        let label = kb.everolimus.dosing.hepatic_notes.pk_fold_source.as_ref().unwrap();
+        // pk.md §4: 1.60 / 3.26 / 3.64.
+        for (cls, ratio) in [("A", 1.60), ("B", 3.26), ("C", 3.64)] {
+            let h = kb.pk.hepatic(cls).unwrap();
+            assert_eq!(h.auc_ratio, ratio);
+            assert_eq!(h.source.status, label.status, "Child-Pugh {cls}");
+            assert_eq!(h.source.status, Status::Unverified, "Child-Pugh {cls}");
+            assert!(h.source.note.as_deref().unwrap_or("").contains("abstract"));
+        }
+    }
+
+    /// Audit B10: the regimen facts have the status (and value) of the same facts in
+    /// knowledge/everolimus/ — every-other-day dosing (R-B3.2), the inducer ceiling (§B.3
+    /// row 3), the Child-Pugh C maximum (§B.2) and the strengths (§B.2) are cited,
+    /// unflagged rows of clinical-rules.md: verified.
+    #[test]
+    fn regimen_facts_match_the_label_data() {
+        let kb = Kb::embedded().unwrap();
+        let r = &kb.pk.regimens;
+        let ev = &kb.everolimus;
+        for region in ["us", "eu"] {
+            let ladder = ev.ladder(region).unwrap();
+            assert_eq!(r.every_other_day.source.status, ladder.source.status, "{region}");
+            let strengths = ev.strengths(region).unwrap();
+            assert_eq!(r.tablets.for_region(region).unwrap(), strengths.tablets_mg.as_slice());
+            assert_eq!(r.tablets.source.status, strengths.source.status);
+            let c = ev.hepatic("C", region).unwrap();
+            assert!(c.maximum);
+            assert_eq!(r.child_pugh_c_max_daily_mg.value, c.dose_mg);
+            assert_eq!(r.child_pugh_c_max_daily_mg.source.status, c.source.status);
+            let inducer = ev
+                .interactions
+                .class
+                .iter()
+                .find(|c| c.id == "strong_cyp3a4_pgp_inducer")
+                .and_then(|c| c.rule(region))
+                .and_then(|(rule, _)| rule.alternative.as_ref())
+                .unwrap();
+            assert_eq!(r.inducer_ceiling.max_daily_mg, inducer.max_dose_mg);
+            assert_eq!(r.inducer_ceiling.step_mg, inducer.step_mg);
+            assert_eq!(r.inducer_ceiling.source.status, inducer.source.status);
+        }
+        for s in [
+            &r.every_other_day.source,
+            &r.inducer_ceiling.source,
+            &r.child_pugh_c_max_daily_mg.source,
+        ] {
+            assert_eq!(s.status, Status::Verified, "{s}");
+        }
+        assert_eq!(r.standard.dose_mg, ev.dosing.standard_dose.dose_mg);
+    }
+
+    /// Audit B15: the ~2-week re-check is the SEGA/TSC label's (pk.md §3), and the model
+    /// reaches 90 % of steady state by day 3 (pk.md §1.1: "day 3 90%, day 4 95%").
+    #[test]
+    fn sampling_advice_names_tsc_and_day_3() {
+        let kb = Kb::embedded().unwrap();
+        let s = &kb.pk.sampling;
+        assert!(s.label_recheck.text.contains("TSC"), "{}", s.label_recheck.text);
+        assert!(s.label_recheck.source.reference.contains("§3"));
+        assert!(s.steady_state.text.contains("90 % of steady state by day 3,"));
+        assert!(!s.advice().contains("day 3-4"));
+        // Model-derived statements are marked as such.
+        assert_eq!(s.steady_state.source.status, Status::Derived);
+        assert!(s.advice().contains("[derived]"));
+        assert_eq!(s.statements().len(), 3);
+    }
+
+    /// Audit C3: the TDM decision settings are data with a source; only the eta bound has a
+    /// value in the reference (pk.md §7 pitfall 4: "e.g. abs(eta) <= 5 omega").
+    #[test]
+    fn tdm_settings_are_sourced_data() {
+        let kb = Kb::embedded().unwrap();
+        let t = &kb.pk.tdm;
+        assert_eq!(t.eta_bound_sd.value, 5.0);
+        assert!(t.eta_bound_sd.source.reference.contains("§7"));
+        for (name, v) in t.all() {
+            assert_eq!(v.source.status, Status::Derived, "{name}");
+            assert!(v.source.note.as_deref().is_some_and(|n| !n.is_empty()), "{name}");
+        }
+        for (name, v) in [
+            ("pta_adequate", &t.pta_adequate),
+            ("pta_near_tie", &t.pta_near_tie),
+            ("pta_minimum", &t.pta_minimum),
+        ] {
+            assert!(v.source.reference.contains("netrx design choice"), "{name}");
+        }
+    }
+
+    #[test]
+    fn bad_tdm_settings_and_default_regimens_are_refused() {
+        let texts = |target: &str, regimens: &str| -> Result<Pk, KbError> {
+            Pk::from_texts([
+                include_str!("../../../knowledge/pk/models.toml"),
+                include_str!("../../../knowledge/pk/interactions.toml"),
+                include_str!("../../../knowledge/pk/hepatic.toml"),
+                target,
+                regimens,
+            ])
+        };
+        let target = include_str!("../../../knowledge/pk/target.toml");
+        let regimens = include_str!("../../../knowledge/pk/regimens.toml");
+        assert!(texts(target, regimens).is_ok());
+        let bad = target.replace("pta_near_tie = { value = 0.02", "pta_near_tie = { value = 0.6");
+        let e = texts(&bad, regimens).unwrap_err();
+        assert!(e.message.contains("pta_near_tie"), "{e:?}");
+        let bad = target.replace("eta_bound_sd = { value = 5.0", "eta_bound_sd = { value = -1.0");
+        assert!(texts(&bad, regimens).unwrap_err().message.contains("eta_bound_sd"));
+        let bad = regimens.replace(
+            "{ dose_mg = 7.5, interval_h = 24.0 }",
+            "{ dose_mg = 0.0, interval_h = 24.0 }",
+        );
+        assert!(texts(target, &bad).unwrap_err().message.contains("population_default"));
     }
 }
