@@ -56,6 +56,7 @@ fn fhir_import_over_http_stores_the_case_and_reports_the_outcome() {
     let id = v["case_id"].as_str().unwrap().to_string();
     assert!(id.starts_with("fhir-") && id.len() == 17, "{id}");
     assert_eq!(v["revision"], 1);
+    assert!(v["knowledge_version"].as_str().unwrap().starts_with("sha256:"));
     assert_eq!(v["outcome"]["resourceType"], "OperationOutcome");
     let issues = v["outcome"]["issue"].as_array().unwrap();
     assert!(

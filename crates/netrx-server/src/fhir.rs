@@ -51,6 +51,8 @@ async fn method_not_allowed(req: axum::extract::Request) -> ApiError {
 /// The answer to an import.
 #[derive(Debug, Serialize)]
 pub struct Imported {
+    /// The knowledge base the codes were mapped with.
+    pub knowledge_version: String,
     /// The stored case.
     pub case_id: String,
     /// Its revision (1 for a new case).
@@ -63,6 +65,7 @@ pub struct Imported {
 struct Refused {
     #[serde(flatten)]
     error: ErrorBody,
+    knowledge_version: String,
     outcome: OperationOutcome,
 }
 
@@ -126,6 +129,7 @@ async fn import(State(st): State<Shared>, p: Principal, uri: Uri, headers: Heade
                     message: f.error.message,
                     current_revision: None,
                 },
+                knowledge_version: st.kb.version().to_string(),
                 outcome: f.outcome,
             };
             return Ok(json(StatusCode::BAD_REQUEST, &body));
@@ -184,6 +188,7 @@ async fn import(State(st): State<Shared>, p: Principal, uri: Uri, headers: Heade
             let mut res = json(
                 status,
                 &Imported {
+                    knowledge_version: st.kb.version().to_string(),
                     case_id: id.clone(),
                     revision: rev,
                     outcome: imported.outcome,

@@ -126,7 +126,9 @@ pub fn run(a: Args) -> CliResult {
             )
             .map_err(db_err)?;
             if a.json {
-                io::print_json(&serde_json::json!({ "case_id": null, "outcome": f.outcome }))?;
+                io::print_json(&serde_json::json!({
+                    "knowledge_version": kb.version(), "case_id": null, "outcome": f.outcome
+                }))?;
             } else {
                 io::print_text("not imported: the Bundle cannot yield a valid case")?;
                 print_outcome(&f.outcome, a.verbose)?;
@@ -206,7 +208,9 @@ pub fn run(a: Args) -> CliResult {
         }
     };
     if a.json {
-        return io::print_json(&serde_json::json!({ "case_id": id, "revision": rev, "outcome": imported.outcome }));
+        return io::print_json(&serde_json::json!({
+            "knowledge_version": kb.version(), "case_id": id, "revision": rev, "outcome": imported.outcome
+        }));
     }
     io::print_text(&format!("case {id} (revision {rev})"))?;
     let o = &imported.outcome;
