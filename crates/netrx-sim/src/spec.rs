@@ -97,11 +97,31 @@ struct TimeSpec {
     meanlog: Option<f64>,
     sdlog: Option<f64>,
     vcov: Option<Vec<Vec<f64>>>,
+    // a fit as `netrx survreg` (R survreg) reports it
+    survreg: Option<SurvregSpec>,
     // provenance
     source: Option<String>,
     #[serde(default)]
     illustrative: bool,
     note: Option<String>,
+}
+
+/// An intercept-only AFT fit as `netrx survreg --json` / R `survreg` report it:
+/// log T = intercept + σ·W. Times must be in months.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SurvregSpec {
+    dist: String,
+    intercept: f64,
+    /// Log(scale) (absent for the exponential).
+    #[serde(default)]
+    log_scale: Option<f64>,
+    /// Standard errors of (intercept, Log(scale)) — treated as uncorrelated.
+    #[serde(default)]
+    se: Option<Vec<f64>>,
+    /// Covariance of (intercept, Log(scale)) (R: `vcov(fit)`), preferred over `se`.
+    #[serde(default)]
+    vcov: Option<Vec<Vec<f64>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -497,13 +517,14 @@ enum Role {
 fn resolve_time(b: &mut Builder, field: &str, name: &str, s: &TimeSpec, role: Role) -> Result<Resolved, InputError> {
     let kb_form = s.trial.is_some();
     let median_form = s.median_months.is_some() || s.rate_per_month.is_some();
-    let dist_form = s.distribution.is_some();
-    let forms = [kb_form, median_form, dist_form].iter().filter(|x| **x).count();
+    let dist_form = s.distribution.is_some() || s.survreg.is_some();
+    let forms = [kb_form, median_form, dist_form].iter().filter(|x| **x).count()
+        + usize::from(s.distribution.is_some() && s.survreg.is_some());
     if forms != 1 {
         return Err(InputError::new(
             field,
             format!(
-                "{}; allowed: exactly one of a knowledge-base reference (trial, arm, …), an explicit `median_months` or `rate_per_month`, or an explicit `distribution` with its parameters",
+                "{}; allowed: exactly one of a knowledge-base reference (trial, arm, …), an explicit `median_months` or `rate_per_month`, an explicit `distribution` with its parameters, or a `survreg` fit",
                 if forms == 0 {
                     "no time distribution given"
                 } else {
@@ -615,52 +636,59 @@ fn resolve_time(b: &mut Builder, field: &str, name: &str, s: &TimeSpec, role: Ro
             description: desc,
         });
     }
-    // Explicit parametric fit.
-    let dname = s.distribution.clone().unwrap_or_default();
-    let family = Family::ALL.iter().copied().find(|f| f.id() == dname).ok_or_else(|| {
-        bad(
-            &format!("{field}.distribution"),
-            format!("{dname:?}"),
-            Family::ALL.map(|f| f.id()).join(", "),
-        )
-    })?;
+    // Explicit parametric fit: flexsurv parameters, or a survreg fit converted to them.
+    let (family, nat, vcov) = match &s.survreg {
+        Some(sr) => from_survreg(field, sr, s)?,
+        None => {
+            let dname = s.distribution.clone().unwrap_or_default();
+            let family = Family::ALL.iter().copied().find(|f| f.id() == dname).ok_or_else(|| {
+                bad(
+                    &format!("{field}.distribution"),
+                    format!("{dname:?}"),
+                    Family::ALL.map(|f| f.id()).join(", "),
+                )
+            })?;
+            let given: [(&str, Option<f64>); 5] = [
+                ("shape", s.shape),
+                ("scale", s.scale),
+                ("rate", s.rate),
+                ("meanlog", s.meanlog),
+                ("sdlog", s.sdlog),
+            ];
+            let needed = family.params();
+            for (k, v) in given {
+                if v.is_some() && !needed.contains(&k) {
+                    return Err(InputError::new(
+                        format!("{field}.{k}"),
+                        format!("not a parameter of {}; allowed: {}", family.id(), needed.join(", ")),
+                    ));
+                }
+            }
+            let mut nat = Vec::new();
+            for k in needed {
+                let v = given
+                    .iter()
+                    .find(|(g, _)| g == k)
+                    .and_then(|(_, v)| *v)
+                    .ok_or_else(|| {
+                        InputError::new(
+                            format!("{field}.{k}"),
+                            format!("missing; allowed: {} needs {}", family.id(), needed.join(", ")),
+                        )
+                    })?;
+                nat.push(v);
+            }
+            (family, nat, s.vcov.clone())
+        }
+    };
     if role == Role::DeathDuring && family != Family::Exponential {
         return Err(bad(
             &format!("{field}.distribution"),
-            format!("{dname:?}"),
+            format!("{:?}", family.id()),
             "exponential (the death hazard while on a line is constant)",
         ));
     }
-    let given: [(&str, Option<f64>); 5] = [
-        ("shape", s.shape),
-        ("scale", s.scale),
-        ("rate", s.rate),
-        ("meanlog", s.meanlog),
-        ("sdlog", s.sdlog),
-    ];
     let needed = family.params();
-    for (k, v) in given {
-        if v.is_some() && !needed.contains(&k) {
-            return Err(InputError::new(
-                format!("{field}.{k}"),
-                format!("not a parameter of {}; allowed: {}", family.id(), needed.join(", ")),
-            ));
-        }
-    }
-    let mut nat = Vec::new();
-    for k in needed {
-        let v = given
-            .iter()
-            .find(|(g, _)| g == k)
-            .and_then(|(_, v)| *v)
-            .ok_or_else(|| {
-                InputError::new(
-                    format!("{field}.{k}"),
-                    format!("missing; allowed: {} needs {}", family.id(), needed.join(", ")),
-                )
-            })?;
-        nat.push(v);
-    }
     let dist = Dist::from_natural(family, &nat).ok_or_else(|| {
         InputError::new(
             field,
@@ -685,7 +713,7 @@ fn resolve_time(b: &mut Builder, field: &str, name: &str, s: &TimeSpec, role: Ro
         Family::Lognormal => vec!["meanlog".into(), "log_sdlog".into()],
         Family::Gompertz => vec!["shape".into(), "log_rate".into()],
     };
-    let group = match &s.vcov {
+    let group = match &vcov {
         None => {
             b.warnings.push(format!(
                 "{name}: parametric fit without vcov — fixed in the PSA; its uncertainty is not propagated"
@@ -695,9 +723,9 @@ fn resolve_time(b: &mut Builder, field: &str, name: &str, s: &TimeSpec, role: Ro
         Some(v) => {
             let chol = cholesky(v, k).ok_or_else(|| {
                 InputError::new(
-                    format!("{field}.vcov"),
+                    format!("{field}.{}", if s.survreg.is_some() { "survreg.vcov" } else { "vcov" }),
                     format!(
-                        "got a {}×{} matrix that is not a symmetric positive-definite {k}×{k} covariance; allowed: the fit's covariance of ({}) (flexsurv res.t scale)",
+                        "got a {}×{} matrix that is not a symmetric positive-definite {k}×{k} covariance; allowed: the fit's covariance of ({}) (flexsurv res.t scale; for survreg: of (Intercept), Log(scale))",
                         v.len(),
                         v.first().map(|r| r.len()).unwrap_or(0),
                         theta_names.join(", ")
@@ -736,6 +764,135 @@ fn resolve_time(b: &mut Builder, field: &str, name: &str, s: &TimeSpec, role: Ro
         endpoint,
         description: desc,
     })
+}
+
+/// A parametric fit: family, flexsurv parameters, covariance of theta.
+type Fit = (Family, Vec<f64>, Option<Vec<Vec<f64>>>);
+
+/// A survreg fit → (family, flexsurv parameters, covariance of theta). survreg: log T = μ + σW;
+/// Weibull and log-logistic: shape 1/σ, scale e^μ, theta (−log σ, μ); exponential: rate e^−μ,
+/// theta (−μ); lognormal: meanlog μ, sdlog σ, theta (μ, log σ). Gompertz is not an AFT model
+/// in survreg: give it with `distribution = "gompertz"`.
+fn from_survreg(field: &str, sr: &SurvregSpec, s: &TimeSpec) -> Result<Fit, InputError> {
+    let f = format!("{field}.survreg");
+    for (k, present) in [
+        ("shape", s.shape.is_some()),
+        ("scale", s.scale.is_some()),
+        ("rate", s.rate.is_some()),
+        ("meanlog", s.meanlog.is_some()),
+        ("sdlog", s.sdlog.is_some()),
+        ("vcov", s.vcov.is_some()),
+    ] {
+        if present {
+            return Err(InputError::new(
+                format!("{field}.{k}"),
+                "not allowed with `survreg` (give the fit's own parameters inside survreg)",
+            ));
+        }
+    }
+    let family = match sr.dist.as_str() {
+        "weibull" => Family::Weibull,
+        "exponential" => Family::Exponential,
+        "lognormal" => Family::Lognormal,
+        "loglogistic" => Family::Loglogistic,
+        x => {
+            return Err(bad(
+                &format!("{f}.dist"),
+                format!("{x:?}"),
+                "weibull, exponential, lognormal, loglogistic (Gompertz: use distribution = \"gompertz\")",
+            ));
+        }
+    };
+    let mu = sr.intercept;
+    if !mu.is_finite() {
+        return Err(bad(&format!("{f}.intercept"), mu, "a finite number"));
+    }
+    let k = if family == Family::Exponential { 1 } else { 2 };
+    let ls = match (family, sr.log_scale) {
+        (Family::Exponential, None) => 0.0,
+        (Family::Exponential, Some(v)) => {
+            return Err(bad(
+                &format!("{f}.log_scale"),
+                v,
+                "nothing: the exponential has scale 1",
+            ));
+        }
+        (_, Some(v)) if v.is_finite() => v,
+        (_, v) => {
+            return Err(InputError::new(
+                format!("{f}.log_scale"),
+                format!(
+                    "{}; allowed: the fit's Log(scale)",
+                    v.map(|x| x.to_string()).unwrap_or_else(|| "missing".into())
+                ),
+            ));
+        }
+    };
+    let sigma = ls.exp();
+    let nat = match family {
+        Family::Exponential => vec![(-mu).exp()],
+        Family::Weibull | Family::Loglogistic => vec![1.0 / sigma, mu.exp()],
+        Family::Lognormal => vec![mu, sigma],
+        Family::Gompertz => unreachable!("not a survreg family"),
+    };
+    // Covariance of (μ, log σ) → of theta. J maps (μ, log σ) to theta.
+    let v_in: Option<Vec<Vec<f64>>> = match (&sr.vcov, &sr.se) {
+        (Some(_), Some(_)) => {
+            return Err(InputError::new(
+                format!("{f}.se"),
+                "given together with vcov; allowed: one of them",
+            ));
+        }
+        (Some(v), None) => Some(v.clone()),
+        (None, Some(se)) => {
+            if se.len() != k || se.iter().any(|x| !(x.is_finite() && *x > 0.0)) {
+                return Err(bad(
+                    &format!("{f}.se"),
+                    format!("{se:?}"),
+                    format!(
+                        "{k} positive standard errors (of (Intercept){})",
+                        if k == 2 { ", Log(scale)" } else { "" }
+                    ),
+                ));
+            }
+            Some(
+                (0..k)
+                    .map(|i| (0..k).map(|j| if i == j { se[i] * se[i] } else { 0.0 }).collect())
+                    .collect(),
+            )
+        }
+        (None, None) => None,
+    };
+    let vcov = match v_in {
+        None => None,
+        Some(v) => {
+            if v.len() != k || v.iter().any(|r| r.len() != k) {
+                return Err(bad(
+                    &format!("{f}.vcov"),
+                    format!("a {}-row matrix", v.len()),
+                    format!(
+                        "a {k}×{k} covariance of (Intercept){}",
+                        if k == 2 { ", Log(scale)" } else { "" }
+                    ),
+                ));
+            }
+            let j: Vec<Vec<f64>> = match family {
+                Family::Exponential => vec![vec![-1.0]],
+                Family::Weibull | Family::Loglogistic => vec![vec![0.0, -1.0], vec![1.0, 0.0]],
+                _ => vec![vec![1.0, 0.0], vec![0.0, 1.0]],
+            };
+            // J V Jᵀ
+            let jv: Vec<Vec<f64>> = (0..k)
+                .map(|a| (0..k).map(|b| (0..k).map(|c| j[a][c] * v[c][b]).sum()).collect())
+                .collect();
+            Some(
+                (0..k)
+                    .map(|a| (0..k).map(|b| (0..k).map(|c| jv[a][c] * j[b][c]).sum()).collect())
+                    .collect(),
+            )
+        }
+    };
+    Ok((family, nat, vcov))
 }
 
 fn theta_of(d: &Dist) -> Vec<f64> {

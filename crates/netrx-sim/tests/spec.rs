@@ -289,3 +289,50 @@ fn ae_ranges_and_grade_3_only_rows_are_read_with_a_note() {
     assert!((d.base - 0.22).abs() < 1e-12);
     assert!(d.provenance.note.as_deref().unwrap_or("").contains("grade 3 only"));
 }
+
+#[test]
+fn survreg_fits_convert_to_flexsurv_parameters() {
+    // An intercept-only Weibull fit as `netrx survreg --json` prints it (here: lung.csv of
+    // shared/oracles, days). survreg: log T = μ + σW, so the median is exp(μ + σ·ln ln 2)
+    // (R: predict(fit, type = "quantile", p = 0.5)); netrx survreg printed 316.26369504923355.
+    let (mu, ls) = (6.034_903_910_226_848_5f64, -0.275_235_057_445_035_9f64);
+    let text = minimal(&format!(
+        "time = {{ survreg = {{ dist = \"weibull\", intercept = {mu}, log_scale = {ls}, se = [0.0591, 0.0624] }}, source = \"netrx survreg on reconstructed IPD\" }}"
+    ));
+    let m = netrx_sim::load(&text, kb()).expect("loads");
+    let t = &m.treatments[0];
+    let d = t.time.dist(&m.base_values()).expect("dist");
+    let want = (mu + ls.exp() * std::f64::consts::LN_2.ln()).exp();
+    assert!((d.median() / want - 1.0).abs() < 1e-12, "{} vs {want}", d.median());
+    assert!((d.median() - 316.263_695_049_233_55).abs() < 1e-9);
+    match d {
+        netrx_sim::dist::Dist::Weibull { shape, scale } => {
+            assert!((shape - (-ls).exp()).abs() < 1e-12 && (scale - mu.exp()).abs() < 1e-9);
+        }
+        other => panic!("{other:?}"),
+    }
+    // SEs of (Intercept, Log(scale)) become the covariance of (log shape, log scale):
+    // diag(se_logscale², se_intercept²) → Cholesky diag(0.0624, 0.0591).
+    let g = &m.groups[0];
+    assert!((g.chol[0] - 0.0624).abs() < 1e-12 && (g.chol[3] - 0.0591).abs() < 1e-12 && g.chol[2] == 0.0);
+    // A full vcov with a covariance c between (Intercept) and Log(scale) gives
+    // cov(log shape, log scale) = −c.
+    let text = minimal(
+        "time = { survreg = { dist = \"loglogistic\", intercept = 2.5, log_scale = -0.5, vcov = [[0.01, 0.002], [0.002, 0.004]] }, source = \"s\" }",
+    );
+    let m = netrx_sim::load(&text, kb()).expect("loads");
+    let l = &m.groups[0].chol;
+    // theta vcov [[0.004, -0.002], [-0.002, 0.01]] → L = [[√0.004, 0], [-0.002/√0.004, √(0.01 − 0.001)]]
+    assert!((l[0] - 0.004f64.sqrt()).abs() < 1e-12);
+    assert!((l[2] + 0.002 / 0.004f64.sqrt()).abs() < 1e-12);
+    assert!((l[3] - (0.01f64 - 0.001).sqrt()).abs() < 1e-12);
+    // Errors name the key.
+    let e = err(&minimal(
+        "time = { survreg = { dist = \"gompertz\", intercept = 1 }, source = \"s\" }",
+    ));
+    assert_eq!(e.field, "treatments.a.time.survreg.dist");
+    let e = err(&minimal(
+        "time = { survreg = { dist = \"weibull\", intercept = 1 }, source = \"s\" }",
+    ));
+    assert_eq!(e.field, "treatments.a.time.survreg.log_scale");
+}
