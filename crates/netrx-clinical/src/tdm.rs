@@ -5,7 +5,7 @@
 
 use crate::capability::Region;
 use netrx_case::{Case, DateTime, Everolimus, InputError};
-use netrx_kb::pk::Pk;
+use netrx_kb::pk::{Pk, Statement};
 use netrx_kb::{Kb, Source};
 use netrx_pk::model::{Applied, Covariates, PopModel, modifiers};
 use netrx_pk::tdm::{self, Observation, PriorSteadyState, TdmInput};
@@ -69,7 +69,10 @@ pub struct TdmReport {
     pub target_caveat: String,
     pub target_source: Source,
     pub routine_tdm_note: String,
+    /// The sampling advice as one line (each part marked unless verified).
     pub sampling_advice: String,
+    /// The sampling advice, statement by statement with its source.
+    pub sampling: Vec<Statement>,
     pub modifiers: Vec<Applied>,
     pub dosing_record: DosingRecord,
     pub warnings: Vec<String>,
@@ -201,8 +204,17 @@ pub fn tdm(case: &Case, kb: &Kb, opts: &TdmOptions) -> Result<TdmReport, InputEr
     let weight = match case.patient.weight_kg {
         Some(w) => w,
         None => {
-            warnings.push("patient.weight_kg not given: 70 kg assumed (the model's reference weight).".into());
-            70.0
+            // The model's reference weight (the typical patient), else netrx-pk's default.
+            let w = model
+                .def
+                .cl
+                .weight
+                .as_ref()
+                .map_or(Covariates::default().weight_kg, |s| s.reference_kg);
+            warnings.push(format!(
+                "patient.weight_kg not given: {w} kg assumed (the model's reference weight)."
+            ));
+            w
         }
     };
     let covariates = Covariates {
@@ -340,7 +352,7 @@ pub fn tdm(case: &Case, kb: &Kb, opts: &TdmOptions) -> Result<TdmReport, InputEr
             .map(|d| t - d.time_h)
             .reduce(f64::min)
             && !e.doses.is_empty()
-            && last < 0.75 * current_interval
+            && last < pk.tdm.trough_min_fraction_of_interval.value * current_interval
         {
             warnings.push(format!(
                 "Sample {i} was drawn {last:.1} h after a dose — not a trough; the fit uses its exact time, and a peak-region sample also informs Vc/F."
@@ -371,9 +383,15 @@ pub fn tdm(case: &Case, kb: &Kb, opts: &TdmOptions) -> Result<TdmReport, InputEr
         target,
         draws: opts.draws,
         seed: opts.seed,
+        settings: pk.tdm.clone(),
     };
-    let r = tdm::fit(&model, &input)?;
+    let mut r = tdm::fit(&model, &input)?;
     warnings.extend(r.warnings.iter().cloned());
+    let trough = &pk.tdm.trough_min_fraction_of_interval;
+    r.recommended.assumptions.push(format!(
+        "A sample drawn earlier than {} × the dosing interval after a dose is reported as not a trough ({}).",
+        trough.value, trough.source
+    ));
     Ok(TdmReport {
         case_id: case.id.clone(),
         model: model.id().to_string(),
@@ -389,7 +407,8 @@ pub fn tdm(case: &Case, kb: &Kb, opts: &TdmOptions) -> Result<TdmReport, InputEr
         target_caveat: pk.target.caveat.clone(),
         target_source: pk.target.source.clone(),
         routine_tdm_note: pk.target.routine_tdm_note.clone(),
-        sampling_advice: pk.sampling.timing.clone(),
+        sampling_advice: pk.sampling.advice(),
+        sampling: pk.sampling.statements(),
         modifiers: mods.applied,
         dosing_record: DosingRecord {
             origin: origin.to_string(),

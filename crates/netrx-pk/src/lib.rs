@@ -11,6 +11,8 @@
 //!   steady-state trough, time to 90 % of steady state.
 //! * [`population`] — N virtual patients, trough quantiles and PTA, deterministic
 //!   for a seed whatever the thread count.
+//! * [`regimens`] — a region's regimens from knowledge data: tablet combinations,
+//!   label standing, the default candidates of `netrx pk population`.
 //! * [`tdm`] — MAP estimation from measured whole-blood concentrations, predicted
 //!   troughs and PTA per tablet regimen, a model-based suggestion.
 //!
@@ -18,6 +20,7 @@
 
 pub mod model;
 pub mod population;
+pub mod regimens;
 pub mod rng;
 pub mod simulate;
 pub mod solve;

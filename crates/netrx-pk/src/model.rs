@@ -160,6 +160,16 @@ pub fn modifiers(
         };
         m.cl_factor /= h.auc_ratio;
         m.child_pugh = Some(cls.to_string());
+        if h.source.status != netrx_kb::Status::Verified {
+            // Audit A9: the fold changes are UNVERIFIED (clinical-rules.md §B.2, §D.8).
+            m.warnings.push(format!(
+                "Child-Pugh {cls}: the hepatic AUC ratio x{} applied to CL/F is {} ({}){}",
+                h.auc_ratio,
+                h.source.status.mark(),
+                h.source.reference,
+                h.source.note.as_deref().map(|n| format!(" — {n}")).unwrap_or_default()
+            ));
+        }
         m.applied.push(Applied {
             id: format!("child_pugh_{cls}"),
             kind: "hepatic",

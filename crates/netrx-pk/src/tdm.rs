@@ -7,9 +7,14 @@
 //! Objective (pk.md §5.2, as mapbayr and PKPDmap compute it):
 //! `OFV(η) = Σⱼ [ln σⱼ² + (yⱼ − fⱼ(η))²/σⱼ²] + ηᵀ Ω⁻¹ η`, `σⱼ = σ_prop·fⱼ`
 //! (the `ln σⱼ²` term is kept because σ depends on the prediction). Etas are
-//! bounded to `|ηₖ| ≤ 5 ωₖ` (η = 5ω·tanh(u), optimised over u by Nelder–Mead); a
+//! bounded to `|ηₖ| ≤ b ωₖ` (η = bω·tanh(u), optimised over u by Nelder–Mead; `b` is
+//! `eta_bound_sd` of `knowledge/pk/target.toml`, 5 after pk.md §7 pitfall 4); a
 //! non-finite or non-positive prediction gives a large finite penalty instead of
 //! NaN. Posterior covariance: `(½ ∇²OFV)⁻¹` at the mode.
+//!
+//! The decision settings of the suggestion (PTA cut-offs, near-tie tolerance, the
+//! "barely informed" score) are data (`[tdm]` of `knowledge/pk/target.toml`), listed
+//! with their sources in every answer's assumptions.
 
 use crate::model::{Covariates, MAX_ETA, Modifiers, ParamId, PopModel};
 use crate::rng::Stream;
@@ -18,11 +23,9 @@ use crate::solve::{Dose, Solution};
 use crate::stats::{nelder_mead, quantile_sorted, spd_inverse};
 use crate::units::{Mg, WholeBloodConc};
 use netrx_case::InputError;
-use netrx_kb::pk::Matrix;
+use netrx_kb::pk::{Matrix, Sourced, TdmSettings};
 use serde::Serialize;
 
-/// Bound on |eta| in units of omega.
-pub const ETA_BOUND_SD: f64 = 5.0;
 /// OFV assigned to an impossible prediction.
 pub const PENALTY: f64 = 1e30;
 
@@ -59,6 +62,8 @@ pub struct TdmInput {
     /// Posterior draws for PTA.
     pub draws: usize,
     pub seed: u64,
+    /// Decision settings (`knowledge/pk/target.toml` `[tdm]`).
+    pub settings: TdmSettings,
 }
 
 /// One estimated parameter.
@@ -260,7 +265,9 @@ pub fn fit(model: &PopModel, input: &TdmInput) -> Result<TdmResult, InputError> 
     let mut warnings = Vec::new();
     let typ = model.typical(&input.covariates);
     let omega2 = model.omega2().to_vec();
-    let bounds: Vec<f64> = omega2.iter().map(|w| ETA_BOUND_SD * w.sqrt()).collect();
+    let set = &input.settings;
+    let eta_bound_sd = set.eta_bound_sd.value;
+    let bounds: Vec<f64> = omega2.iter().map(|w| eta_bound_sd * w.sqrt()).collect();
     let prob = Problem {
         model,
         typ,
@@ -308,7 +315,7 @@ pub fn fit(model: &PopModel, input: &TdmInput) -> Result<TdmResult, InputError> 
         .collect();
     if !at_bound.is_empty() {
         warnings.push(format!(
-            "The estimate of {} sits at the bound of ±{ETA_BOUND_SD} SD: the data are far from what the model expects (check dose times, sample times and units).",
+            "The estimate of {} sits at the bound of ±{eta_bound_sd} SD: the data are far from what the model expects (check dose times, sample times and units).",
             at_bound.join(", ")
         ));
     }
@@ -373,7 +380,7 @@ pub fn fit(model: &PopModel, input: &TdmInput) -> Result<TdmResult, InputError> 
         })
         .collect();
     for e in &estimates {
-        if e.information < 0.2 && e.param != "CL/F" {
+        if e.information < set.barely_informed.value && e.param != "CL/F" {
             warnings.push(format!(
                 "{} is barely informed by these samples (posterior SD {:.2} vs prior {:.2}); its estimate stays near the population value (a trough informs CL/F only; samples near the peak inform Vc/F, pk.md §5.2).",
                 e.param, e.eta_sd, e.omega
@@ -464,10 +471,11 @@ pub fn fit(model: &PopModel, input: &TdmInput) -> Result<TdmResult, InputError> 
         })
         .collect();
 
-    // Recommendation among the candidates: highest PTA; within 0.02 of it, the lowest
-    // dose intensity (mg per 24 h), then the trough closest to the window's midpoint. When
-    // no candidate has a meaningful PTA (< 2 %), the one whose trough is closest to the
-    // window (on the log scale) instead.
+    // Recommendation among the candidates: highest PTA; within `pta_near_tie` of it, the
+    // lowest dose intensity (mg per 24 h), then the trough closest to the window's midpoint.
+    // When no candidate reaches `pta_minimum`, the one whose trough is closest to the window
+    // (on the log scale) instead.
+    let (near_tie, minimum, adequate) = (set.pta_near_tie.value, set.pta_minimum.value, set.pta_adequate.value);
     let mid = 0.5 * (lo + hi);
     let is_candidate = |p: &&RegimenPrediction| {
         input
@@ -485,7 +493,7 @@ pub fn fit(model: &PopModel, input: &TdmInput) -> Result<TdmResult, InputError> 
             0.0
         }
     };
-    let rec = if best_pta < 0.02 {
+    let rec = if best_pta < minimum {
         predicted
             .iter()
             .filter(is_candidate)
@@ -494,7 +502,7 @@ pub fn fit(model: &PopModel, input: &TdmInput) -> Result<TdmResult, InputError> 
         predicted
             .iter()
             .filter(is_candidate)
-            .filter(|p| p.pta >= best_pta - 0.02)
+            .filter(|p| p.pta >= best_pta - near_tie)
             .min_by(|a, b| {
                 let ia = a.dose_mg * 24.0 / a.interval_h;
                 let ib = b.dose_mg * 24.0 / b.interval_h;
@@ -506,11 +514,12 @@ pub fn fit(model: &PopModel, input: &TdmInput) -> Result<TdmResult, InputError> 
     .clone();
     let cur_trough = sol.steady_state_trough(Mg(input.current.dose_mg), input.current.interval_h);
     let exact = input.current.dose_mg * mid / cur_trough;
-    let rationale = if best_pta < 0.5 {
+    let rationale = if best_pta < adequate {
         format!(
-            "No candidate regimen reaches the {lo}-{hi} ng/mL window with probability >= 50 % (best {:.0} %); {} The dose that would put the individual trough at {mid} ng/mL is {exact:.1} mg every {} h.",
+            "No candidate regimen reaches the {lo}-{hi} ng/mL window with probability >= {} % (best {:.0} %); {} The dose that would put the individual trough at {mid} ng/mL is {exact:.1} mg every {} h.",
+            pct(adequate),
             100.0 * best_pta,
-            if best_pta < 0.02 {
+            if best_pta < minimum {
                 "the suggestion is the available regimen whose trough is closest to the window."
             } else {
                 "the suggestion has the highest probability."
@@ -519,11 +528,12 @@ pub fn fit(model: &PopModel, input: &TdmInput) -> Result<TdmResult, InputError> 
         )
     } else {
         format!(
-            "Highest probability of a steady-state trough within {lo}-{hi} ng/mL among the available tablet regimens ({:.0} %); among near-ties (within 2 points) the lowest daily dose.",
-            100.0 * rec.pta
+            "Highest probability of a steady-state trough within {lo}-{hi} ng/mL among the available tablet regimens ({:.0} %); among near-ties (within {} points) the lowest daily dose.",
+            100.0 * rec.pta,
+            pct(near_tie)
         )
     };
-    if best_pta < 0.5 {
+    if best_pta < adequate {
         warnings.push(rationale.clone());
     }
     let assumptions = vec![
@@ -531,8 +541,26 @@ pub fn fit(model: &PopModel, input: &TdmInput) -> Result<TdmResult, InputError> 
         "Linear, time-invariant PK: co-medication and liver function assumed unchanged over the whole dosing history and into the future.".into(),
         "The dose records are complete and the times of dosing and sampling are exact; adherence from now on is full.".into(),
         format!("Proportional residual error {:.1} %; inter-occasion variability in bioavailability is not modelled.", 100.0 * model.sigma_prop()),
-        "Steady state on the new regimen (about 4-6 days; re-check the trough about 2 weeks after a change, per the label for TSC).".into(),
+        steady_state_assumption(&sol, &rec),
         "The target window is a configurable default, not a label recommendation for NET.".into(),
+        format!(
+            "Etas bounded to ±{eta_bound_sd} prior SD — {}.",
+            sourced(&set.eta_bound_sd)
+        ),
+        format!(
+            "Suggestion rule: the highest PTA; candidates within {} points of it count as ties and the lowest daily dose among them is taken ({}); a best PTA below {} % is warned about ({}); below {} % the regimen whose trough is closest to the window is taken instead ({}).",
+            pct(near_tie),
+            sourced(&set.pta_near_tie),
+            pct(adequate),
+            sourced(&set.pta_adequate),
+            pct(minimum),
+            sourced(&set.pta_minimum)
+        ),
+        format!(
+            "A parameter other than CL/F whose information score (1 − posterior SD / prior SD) is below {} is reported as barely informed ({}).",
+            set.barely_informed.value,
+            sourced(&set.barely_informed)
+        ),
     ];
     Ok(TdmResult {
         map_params: MapParams {
@@ -565,6 +593,34 @@ pub fn fit(model: &PopModel, input: &TdmInput) -> Result<TdmResult, InputError> 
         target: input.target,
         warnings,
     })
+}
+
+/// A fraction as percent, without trailing zeros (0.02 → "2", 0.5 → "50").
+fn pct(x: f64) -> String {
+    format!("{}", (100.0 * x * 1e6).round() / 1e6)
+}
+
+/// The reference and mark of a decision setting.
+fn sourced(s: &Sourced) -> String {
+    format!("{}", s.source)
+}
+
+/// The individual approach to steady state on the suggested regimen: after a change, the
+/// trough completes the fraction `after_n_doses / steady_state` of it (linear PK), so the
+/// doses to 90 % and 99 % follow from the MAP solution.
+fn steady_state_assumption(sol: &Solution, rec: &RegimenPrediction) -> String {
+    let tau = rec.interval_h;
+    let ss = sol.steady_state_trough(Mg(1.0), tau);
+    let doses_to = |frac: f64| (1..=10_000u64).find(|&n| sol.after_n_doses(Mg(1.0), tau, n, tau) >= frac * ss);
+    let days = |n: Option<u64>| match n {
+        Some(n) => format!("{n} doses ({:.0} days)", n as f64 * tau / 24.0),
+        None => "more than 10000 doses".to_string(),
+    };
+    format!(
+        "Steady state on the new regimen: for this patient's estimated parameters the trough completes 90 % of a change after {} and 99 % after {} (model).",
+        days(doses_to(0.90)),
+        days(doses_to(0.99))
+    )
 }
 
 /// The regimens netrx may suggest (knowledge/pk/regimens.toml): every tablet
@@ -605,4 +661,40 @@ pub fn candidate_regimens(pk: &netrx_kb::pk::Pk, strengths: &[f64], inducer: boo
         out.retain(|x| x.dose_mg * 24.0 / x.interval_h <= cap + 1e-9);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use netrx_kb::Kb;
+
+    #[test]
+    fn steady_state_assumption_of_the_typical_patient() {
+        // pk.md §8, typical de Wit patient on 10 mg daily: troughs after 3 / 5 / 7 doses
+        // 11.531208 / 12.580405 / 12.813516 of 12.880103 ng/mL (89.5 %, 97.7 %, 99.48 %), and
+        // §1.1: day 4 95 %, day 6 99 % (rounded; 98.9 %). So 90 % after 4 doses, 99 % after 7.
+        let kb = Kb::embedded().unwrap();
+        let model = PopModel::new(kb.pk.default_model());
+        let typ = model.typical(&crate::Covariates::default());
+        let sol = Solution::new(&model.individual(&typ, 1.0, &[0.0, 0.0])).unwrap();
+        let rec = RegimenPrediction {
+            dose_mg: 10.0,
+            interval_h: 24.0,
+            trough_ng_ml: 12.88,
+            trough_p05: 0.0,
+            trough_p95: 0.0,
+            pta: 0.0,
+            is_current: false,
+        };
+        let a = steady_state_assumption(&sol, &rec);
+        assert!(a.contains("90 % of a change after 4 doses (4 days)"), "{a}");
+        assert!(a.contains("99 % after 7 doses (7 days)"), "{a}");
+    }
+
+    #[test]
+    fn percent_without_trailing_zeros() {
+        assert_eq!(pct(0.02), "2");
+        assert_eq!(pct(0.5), "50");
+        assert_eq!(pct(0.025), "2.5");
+    }
 }

@@ -20,6 +20,10 @@ fn pk() -> Pk {
 }
 
 fn run(observed: f64) -> TdmResult {
+    run_with(observed, &pk().tdm)
+}
+
+fn run_with(observed: f64, settings: &netrx_kb::pk::TdmSettings) -> TdmResult {
     let pk = pk();
     let model = PopModel::new(pk.default_model());
     let candidates: Vec<Regimen> = [5.0, 7.5, 10.0, 12.5, 15.0]
@@ -51,6 +55,7 @@ fn run(observed: f64) -> TdmResult {
         target: [10.0, 20.0],
         draws: 4000,
         seed: 1,
+        settings: settings.clone(),
     };
     fit(&model, &input).unwrap()
 }
@@ -167,4 +172,63 @@ fn candidate_regimens_follow_the_regimen_knowledge() {
         .map(|r| r.dose_mg)
         .collect();
     assert!(!eu.contains(&7.5));
+}
+
+#[test]
+fn decision_settings_come_from_the_data() {
+    // Audit C3: the near-tie tolerance, the "adequate" PTA and the eta bound are data
+    // (knowledge/pk/target.toml [tdm]); changing them changes the answer.
+    let base = pk().tdm;
+    // Observed 6 ng/mL on 10 mg: PTA 0 / 1 / 7 / 26 / 50 % at 5 … 15 mg (pk.md §5.2).
+    let r = run_with(6.0, &base);
+    assert_eq!(r.recommended.dose_mg, 15.0);
+    assert!(r.warnings.iter().any(|w| w.contains("No candidate regimen")));
+    // A near-tie tolerance of 30 points makes 12.5 mg (26 %) a tie with 15 mg (~50 %):
+    // the lower daily dose is suggested.
+    let mut wide = base.clone();
+    wide.pta_near_tie.value = 0.30;
+    let r = run_with(6.0, &wide);
+    assert_eq!(r.recommended.dose_mg, 12.5);
+    // An "adequate" PTA of 30 %: the best (~50 %) is no longer warned about.
+    let mut lax = base.clone();
+    lax.pta_adequate.value = 0.30;
+    let r = run_with(6.0, &lax);
+    assert!(
+        !r.warnings.iter().any(|w| w.contains("No candidate regimen")),
+        "{:?}",
+        r.warnings
+    );
+    assert!(
+        r.recommended.rationale.contains("within 2 points"),
+        "{}",
+        r.recommended.rationale
+    );
+    // Eta bound ±0.5 SD: observed 35 ng/mL needs eta_CL −0.534 (±1.6 SD of 0.341), so the
+    // estimate sits at the bound and says so with the bound from the data.
+    let mut tight = base.clone();
+    tight.eta_bound_sd.value = 0.5;
+    let r = run_with(35.0, &tight);
+    let cl = &r.map_params.estimates[0];
+    assert!(
+        (cl.eta.abs() - 0.5 * cl.omega).abs() < 0.01 * cl.omega,
+        "eta {}",
+        cl.eta
+    );
+    assert!(r.warnings.iter().any(|w| w.contains("±0.5 SD")), "{:?}", r.warnings);
+}
+
+#[test]
+fn assumptions_list_the_design_choices_with_their_sources() {
+    let r = run(20.0);
+    let a = r.recommended.assumptions.join("\n");
+    // pk.md §7 pitfall 4 for the eta bound; the PTA rules are netrx design choices.
+    assert!(a.contains("±5 prior SD") && a.contains("pk.md §7"), "{a}");
+    assert!(
+        a.contains("within 2 points") && a.contains("below 50 %") && a.contains("below 2 %"),
+        "{a}"
+    );
+    assert!(a.contains("netrx design choice [derived]"), "{a}");
+    // The steady-state assumption is computed for the patient, not a fixed text.
+    assert!(a.contains("completes 90 % of a change after"), "{a}");
+    assert!(!a.contains("4-6 days"), "{a}");
 }
