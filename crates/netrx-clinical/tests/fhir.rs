@@ -341,3 +341,103 @@ fn kb_vocabularies_match_the_case_file() {
     let com: Vec<&str> = Comorbidity::ALL.iter().map(|s| s.id()).collect();
     assert_eq!(com, netrx_kb::fhir::CASE_COMORBIDITIES);
 }
+
+/// Every leaf of `v` replaced, one at a time, by each of `repl`: (path, mutated document).
+fn mutations(v: &Value, repl: &[Value]) -> Vec<Value> {
+    fn paths(v: &Value, at: &mut Vec<Value>, out: &mut Vec<Vec<Value>>) {
+        match v {
+            Value::Object(m) => {
+                for (k, x) in m {
+                    at.push(Value::String(k.clone()));
+                    out.push(at.clone());
+                    paths(x, at, out);
+                    at.pop();
+                }
+            }
+            Value::Array(a) => {
+                for (i, x) in a.iter().enumerate() {
+                    at.push(json!(i));
+                    out.push(at.clone());
+                    paths(x, at, out);
+                    at.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+    fn set(v: &mut Value, path: &[Value], new: Value) {
+        let mut cur = v;
+        for (n, p) in path.iter().enumerate() {
+            let last = n + 1 == path.len();
+            cur = match (cur, p) {
+                (Value::Object(m), Value::String(k)) => {
+                    if last {
+                        m.insert(k.clone(), new);
+                        return;
+                    }
+                    m.get_mut(k).unwrap()
+                }
+                (Value::Array(a), Value::Number(i)) => {
+                    let i = i.as_u64().unwrap() as usize;
+                    if last {
+                        a[i] = new;
+                        return;
+                    }
+                    &mut a[i]
+                }
+                _ => return,
+            };
+        }
+    }
+    let mut all = Vec::new();
+    paths(v, &mut Vec::new(), &mut all);
+    let mut out = Vec::new();
+    for p in all {
+        for r in repl {
+            let mut m = v.clone();
+            set(&mut m, &p, r.clone());
+            out.push(m);
+        }
+    }
+    out
+}
+
+#[test]
+fn no_mutation_of_the_example_bundle_makes_the_importer_panic() {
+    // Each element of the example Bundle replaced by null, a negative number, or a
+    // string with a multi-byte character at byte 10 (where dates are cut): the
+    // importer answers Ok or a named error, never a panic.
+    let v: Value = serde_json::from_str(&example("pnet-g2-everolimus.json")).unwrap();
+    let repl = [json!(null), json!(-1.5), json!("2026-01-0éé-x")];
+    // Every second mutation (deterministic; a debug build needs ~15 ms per import).
+    let all: Vec<Value> = mutations(&v, &repl).into_iter().step_by(2).collect();
+    assert!(all.len() > 800, "{}", all.len());
+    let (mut ok, mut refused) = (0, 0);
+    for m in &all {
+        match import_bundle(&m.to_string(), kb(), &opts()) {
+            Ok(r) => {
+                ok += 1;
+                // A case that imports is a case load_case accepts.
+                let text = serde_json::to_string(&r.case).unwrap();
+                netrx_clinical::load_case(&text, kb()).expect("an imported case loads");
+            }
+            Err(f) => {
+                refused += 1;
+                assert!(!f.error.field.is_empty() && !f.error.message.is_empty());
+            }
+        }
+    }
+    assert!(ok > 0 && refused > 0, "ok {ok}, refused {refused}");
+}
+
+#[test]
+fn no_mutation_of_the_cds_request_makes_the_service_panic() {
+    let v: Value = serde_json::from_str(&example("cds-request-patient-view.json")).unwrap();
+    let repl = [json!(null), json!(7), json!("x"), json!([])];
+    // Every fourth mutation (deterministic): each call runs the assessment and the dose advice.
+    for m in mutations(&v, &repl).into_iter().step_by(4) {
+        if let Ok(req) = cds::parse_request(&m.to_string()) {
+            let _ = cds::cards(&req, kb(), &cds_opts());
+        }
+    }
+}

@@ -94,7 +94,10 @@ pub fn date(text: &str) -> Result<Date, String> {
             "{t:?} is a partial date; allowed: a full date YYYY-MM-DD (netrx does not guess a day)"
         ));
     }
-    t[..10].parse::<Date>().map_err(|e| format!("{t:?} is not a date: {e}"))
+    t.get(..10)
+        .ok_or_else(|| format!("{t:?} is not a date; allowed: YYYY-MM-DD"))?
+        .parse::<Date>()
+        .map_err(|e| format!("{t:?} is not a date: {e}"))
 }
 
 /// The first date among the given keys of a resource (`effectiveDateTime`,
