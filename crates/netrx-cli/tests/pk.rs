@@ -585,7 +585,12 @@ fn tdm_respects_the_child_pugh_c_ceiling_and_resolves_aliases() {
         .iter()
         .map(|w| w.as_str().unwrap())
         .collect();
-    assert!(warnings.iter().any(|w| w.contains("Child-Pugh C")), "{warnings:?}");
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("Child-Pugh C") && w.contains("exceeds the label maximum")),
+        "{warnings:?}"
+    );
     // rifampin (a spelling variant) is applied as rifampicin, together with Child-Pugh C: flagged.
     let ids: Vec<&str> = v["modifiers"]
         .as_array()
@@ -710,4 +715,192 @@ fn population_matches_an_independent_numpy_simulation() {
     }
     assert!((r["pta"].as_f64().unwrap() - 0.49456).abs() < 0.006, "PTA {}", r["pta"]);
     assert!(rel(r["mean"].as_f64().unwrap(), 14.5088) < 0.02, "mean {}", r["mean"]);
+}
+
+fn strs(v: &Value) -> Vec<String> {
+    v.as_array()
+        .expect("array")
+        .iter()
+        .map(|x| x.as_str().expect("string").to_string())
+        .collect()
+}
+
+fn regimen_pairs(v: &Value) -> Vec<(f64, f64)> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["dose_mg"].as_f64().unwrap(), r["interval_h"].as_f64().unwrap()))
+        .collect()
+}
+
+/// Audit C1: the default regimens come from knowledge/pk/regimens.toml, per --region; the
+/// issue 9 contract ("2.5, 5, 7.5, 10 mg every 24 h, and 5 mg every 48 h") is the US default
+/// and each regimen carries its basis in the region.
+#[test]
+fn population_default_regimens_by_region_with_their_basis() {
+    let contract = vec![(2.5, 24.0), (5.0, 24.0), (7.5, 24.0), (10.0, 24.0), (5.0, 48.0)];
+    let us = json_of(&["pk", "population", "--n", "1000", "--seed", "5", "--json"]);
+    assert_eq!(us["region"], "us");
+    assert_eq!(us["regimens_from"], "default");
+    assert_eq!(us["default_regimens_source"]["status"], "derived");
+    assert_eq!(regimen_pairs(&us["regimens"]), contract);
+    assert_eq!(regimen_pairs(&us["regimen_basis"]), contract);
+    let basis: Vec<&str> = us["regimen_basis"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["basis"].as_str().unwrap())
+        .collect();
+    // 5 mg every other day: a US tablet, not a step of the US ladder (which ends at 2.5 mg
+    // every other day, clinical-rules.md §B.4).
+    assert_eq!(
+        basis,
+        vec![
+            "tablet_strength",
+            "tablet_strength",
+            "tablet_strength",
+            "tablet_strength",
+            "not_a_label_regimen"
+        ]
+    );
+    assert!(us["not_available_in_region"].as_array().unwrap().is_empty());
+
+    // EU: no 7.5 mg tablet (clinical-rules.md §B.2) — 5 + 2.5 mg; 5 mg every other day is
+    // the EU ladder's last step.
+    let eu = json_of(&[
+        "pk",
+        "population",
+        "--n",
+        "1000",
+        "--seed",
+        "5",
+        "--region",
+        "eu",
+        "--json",
+    ]);
+    assert_eq!(eu["region"], "eu");
+    assert_eq!(regimen_pairs(&eu["regimens"]), contract);
+    let b75 = &eu["regimen_basis"][2];
+    assert_eq!(b75["basis"], "combined_tablets");
+    assert_eq!(nums(&b75["tablets_mg"]), vec![5.0, 2.5]);
+    assert!(b75["note"].as_str().unwrap().contains("No 7.5 mg tablet in the EU"));
+    assert_eq!(eu["regimen_basis"][4]["basis"], "label_every_other_day");
+    // Same seed, same patients: the region changes the notes, not the numbers.
+    assert_eq!(us["regimens"], eu["regimens"]);
+
+    // Text output explains each regimen.
+    let out = netrx(&["pk", "population", "--n", "1000", "--region", "eu"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("combined tablets") && text.contains("5 + 2.5 mg tablets"),
+        "{text}"
+    );
+
+    // The help names the data, not numbers that could drift from it.
+    let help = String::from_utf8_lossy(&netrx(&["pk", "population", "--help"]).stdout).to_string();
+    assert!(help.contains("knowledge/pk/regimens.toml"), "{help}");
+    assert!(!help.contains("2.5, 5") && !help.contains("every 48 h"), "{help}");
+
+    // Given regimens are classified too; one the region's tablets cannot make up is flagged.
+    let v = json_of(&[
+        "pk",
+        "population",
+        "--n",
+        "1000",
+        "--regimen",
+        "3@24",
+        "--regimen",
+        "2.5@48",
+        "--json",
+    ]);
+    assert_eq!(v["regimens_from"], "given");
+    assert_eq!(v["regimen_basis"][0]["basis"], "not_available");
+    assert_eq!(v["regimen_basis"][1]["basis"], "label_every_other_day");
+    assert!(strs(&v["warnings"]).iter().any(|w| w.contains("--regimen 3@24")), "{v}");
+    let out = netrx(&["pk", "population", "--region", "jp"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--region"));
+}
+
+/// Audit A9: a Child-Pugh multiplier is UNVERIFIED (clinical-rules.md §B.2, §D.8), and every
+/// `netrx pk` output that applies one says so.
+#[test]
+fn child_pugh_multipliers_are_shown_unverified() {
+    let v = json_of(&[
+        "pk",
+        "simulate",
+        "--dose",
+        "10",
+        "--interval",
+        "24",
+        "--days",
+        "7",
+        "--child-pugh",
+        "A",
+        "--json",
+    ]);
+    assert_eq!(v["modifiers"][0]["id"], "child_pugh_A");
+    assert_eq!(v["modifiers"][0]["source"]["status"], "unverified");
+    assert!(
+        strs(&v["warnings"])
+            .iter()
+            .any(|w| w.contains("Child-Pugh A") && w.contains("UNVERIFIED") && w.contains("1.6")),
+        "{v}"
+    );
+    let out = netrx(&[
+        "pk",
+        "simulate",
+        "--dose",
+        "10",
+        "--interval",
+        "24",
+        "--days",
+        "7",
+        "--child-pugh",
+        "B",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("child_pugh_B (CL/F x0.307, UNVERIFIED)"), "{text}");
+    let out = netrx(&["pk", "population", "--n", "1000", "--child-pugh", "C"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("UNVERIFIED"), "{text}");
+    // Child-Pugh C: the regimens above the label's 2.5 mg daily maximum are named.
+    assert!(text.contains("the label's maximum is 2.5 mg daily"), "{text}");
+    // No multiplier, no mark.
+    let v = json_of(&[
+        "pk",
+        "simulate",
+        "--dose",
+        "10",
+        "--interval",
+        "24",
+        "--days",
+        "7",
+        "--json",
+    ]);
+    assert!(!strs(&v["warnings"]).iter().any(|w| w.contains("UNVERIFIED")), "{v}");
+}
+
+/// Audits B15 and C3: the sampling advice is data with its sources (the ~2-week re-check is
+/// the SEGA/TSC label's, pk.md §3; about 90 % of steady state by day 3, pk.md §1.1), and the
+/// suggestion's decision settings are listed with their sources.
+#[test]
+fn tdm_sampling_advice_and_design_choices_are_sourced() {
+    let v = json_of(&["pk", "tdm", TDM_EXAMPLE, "--json"]);
+    let advice = v["sampling_advice"].as_str().unwrap();
+    assert!(advice.contains("SEGA/TSC label"), "{advice}");
+    assert!(advice.contains("90 % of steady state by day 3,"), "{advice}");
+    assert!(!advice.contains("day 3-4"), "{advice}");
+    let sampling = v["sampling"].as_array().unwrap();
+    assert_eq!(sampling.len(), 3);
+    assert!(
+        sampling
+            .iter()
+            .all(|s| s["source"]["ref"].as_str().is_some_and(|r| r.contains("pk.md")))
+    );
+    let a = strs(&v["recommended"]["assumptions"]).join("\n");
+    assert!(a.contains("±5 prior SD") && a.contains("pk.md §7"), "{a}");
+    assert!(a.contains("netrx design choice [derived]"), "{a}");
+    assert!(a.contains("0.75 × the dosing interval"), "{a}");
+    assert!(!a.contains("4-6 days"), "{a}");
 }

@@ -10,6 +10,7 @@ use netrx_clinical::tdm::{TdmOptions, TdmReport, resolve_comedication, target_wi
 use netrx_kb::Kb;
 use netrx_pk::model::{Applied, Covariates, Modifiers, PopModel, modifiers};
 use netrx_pk::population::{PopulationSpec, RegimenResult, simulate_population};
+use netrx_pk::regimens::{Basis, RegimenBasis, above_child_pugh_c_maximum, classify, population_defaults};
 use netrx_pk::simulate::{Dosing, check_history, simulate};
 use netrx_pk::{Dose, Mg, Regimen, Solution};
 use netrx_plot::pk::{PkChart, concentration_svg};
@@ -140,9 +141,13 @@ Examples:
   netrx pk population --n 1000000 --seed 1 --regimen 5@24 --regimen 7.5@24 --json
   netrx pk population --n 50000 --seed 7 --comedication verapamil --target-low 10 --target-high 20
   netrx pk population --n 100000 --seed 1 --weight 75 --weight-cv 0.2
+  netrx pk population --n 100000 --seed 1 --region eu
 
-Default regimens: 2.5, 5, 7.5, 10 mg every 24 h and 5 mg every 48 h. The result is identical
-for a seed whatever the number of threads (RAYON_NUM_THREADS).")]
+Default regimens: [population_default] of knowledge/pk/regimens.toml, checked against the
+--region's tablet strengths; the output gives each regimen's basis (tablet strength, combined
+tablets, the label's every-other-day step, or not a label regimen) and names any regimen the
+region's tablets cannot make up. The result is identical for a seed whatever the number of
+threads (RAYON_NUM_THREADS).")]
 pub struct PopulationArgs {
     /// Number of virtual patients.
     #[arg(long, default_value_t = 10_000)]
@@ -164,6 +169,9 @@ pub struct PopulationArgs {
     /// Between-patient CV of body weight (log-normal with median --weight); 0 = everyone weighs --weight.
     #[arg(long, default_value_t = 0.0)]
     pub weight_cv: f64,
+    /// Region whose tablet strengths and label regimens apply (default regimens and the basis of each).
+    #[arg(long, default_value = "us", value_parser = ["us", "eu"])]
+    pub region: String,
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
@@ -409,7 +417,11 @@ fn run_simulate(a: SimulateArgs) -> CliResult {
     }
     s.push_str(&format!("  Patient          {} kg", p.covariates.weight_kg));
     for m in &p.mods.applied {
-        s.push_str(&format!("; {} (CL/F x{:.3})", m.id, m.cl_factor));
+        s.push_str(&format!("; {} (CL/F x{:.3}", m.id, m.cl_factor));
+        if m.source.status != netrx_kb::Status::Verified {
+            s.push_str(&format!(", {}", m.source.status.mark()));
+        }
+        s.push(')');
     }
     s.push('\n');
     let [t0, t1] = prof.last_interval_h;
@@ -524,9 +536,6 @@ fn parse_regimen(s: &str) -> Result<Regimen, InputError> {
     Regimen::new(d, h, "--regimen")
 }
 
-/// The default candidate regimens of `netrx pk population` (issue 9).
-pub const DEFAULT_REGIMENS: [(f64, f64); 5] = [(2.5, 24.0), (5.0, 24.0), (7.5, 24.0), (10.0, 24.0), (5.0, 48.0)];
-
 #[derive(Serialize)]
 struct PopulationOut<'a> {
     n: u64,
@@ -541,21 +550,67 @@ struct PopulationOut<'a> {
     target_caveat: &'a str,
     target_source: &'a netrx_kb::Source,
     variability: &'static str,
+    region: &'a str,
+    /// "default" (knowledge/pk/regimens.toml) or "given" (--regimen).
+    regimens_from: &'static str,
+    /// The source of the default list (when used).
+    default_regimens_source: Option<&'a netrx_kb::Source>,
+    /// The basis of each regimen in `regimens`, in the same order.
+    regimen_basis: &'a [RegimenBasis],
+    /// Default regimens the region's tablets cannot make up (left out).
+    not_available_in_region: &'a [RegimenBasis],
     warnings: &'a [String],
     knowledge_version: &'a str,
 }
 
 fn run_population(a: PopulationArgs) -> CliResult {
     let kb = Kb::embedded()?;
-    let p = patient(kb, &a.patient)?;
-    let regimens: Vec<Regimen> = if a.regimen.is_empty() {
-        DEFAULT_REGIMENS
-            .iter()
-            .map(|&(dose_mg, interval_h)| Regimen { dose_mg, interval_h })
-            .collect()
+    let mut p = patient(kb, &a.patient)?;
+    let region = Region::parse("--region", &a.region)?.id();
+    let (regimens, basis, not_available, default_source) = if a.regimen.is_empty() {
+        let d = population_defaults(kb, region)?;
+        (
+            d.regimens,
+            d.basis,
+            d.not_available,
+            Some(&kb.pk.regimens.population_default.source),
+        )
     } else {
-        a.regimen.iter().map(|s| parse_regimen(s)).collect::<Result<_, _>>()?
+        let regimens: Vec<Regimen> = a.regimen.iter().map(|s| parse_regimen(s)).collect::<Result<_, _>>()?;
+        let basis = regimens
+            .iter()
+            .map(|r| classify(kb, region, r))
+            .collect::<Result<Vec<_>, _>>()?;
+        for b in basis.iter().filter(|b| b.basis == Basis::NotAvailable) {
+            p.mods.warnings.push(format!(
+                "--regimen {}@{}: {} Simulated as given.",
+                b.dose_mg, b.interval_h, b.note
+            ));
+        }
+        (regimens, basis, Vec::new(), None)
     };
+    if regimens.is_empty() {
+        return Err(CliError::input(
+            "--region",
+            format!("no default regimen can be made up of the {region} tablets; give --regimen"),
+        ));
+    }
+    if p.mods.child_pugh.as_deref() == Some("C") {
+        let above = above_child_pugh_c_maximum(kb, &regimens);
+        if !above.is_empty() {
+            let cap = &kb.pk.regimens.child_pugh_c_max_daily_mg;
+            p.mods.warnings.push(format!(
+                "Child-Pugh C: the label's maximum is {} mg daily ({}); shown for comparison only: {}.",
+                cap.value,
+                cap.source,
+                above
+                    .iter()
+                    .map(|r| format!("{} mg every {} h", r.dose_mg, r.interval_h))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+    }
     let given = match (a.target_low, a.target_high) {
         (Some(l), Some(h)) => Some([l, h]),
         _ => None,
@@ -603,6 +658,11 @@ fn run_population(a: PopulationArgs) -> CliResult {
             target_caveat: &kb.pk.target.caveat,
             target_source: &kb.pk.target.source,
             variability: "between-patient variability of the model (log-normal etas); steady-state troughs of the true concentration (no residual error)",
+            region,
+            regimens_from: if default_source.is_some() { "default" } else { "given" },
+            default_regimens_source: default_source,
+            regimen_basis: &basis,
+            not_available_in_region: &not_available,
             warnings: &p.mods.warnings,
             knowledge_version: kb.version(),
         });
@@ -645,12 +705,51 @@ fn run_population(a: PopulationArgs) -> CliResult {
             100.0 * r.above
         ));
     }
+    s.push_str(&format!(
+        "Regimens ({} in the {}{})\n",
+        if default_source.is_some() {
+            "default"
+        } else {
+            "as given"
+        },
+        region.to_uppercase(),
+        default_source.map(|s| format!("; list: {s}")).unwrap_or_default()
+    ));
+    for b in &basis {
+        s.push_str(&format!(
+            "  {:>5} mg every {:>2} h  {}: {}\n",
+            b.dose_mg,
+            b.interval_h,
+            basis_label(b.basis),
+            b.note
+        ));
+    }
+    for b in &not_available {
+        s.push_str(&format!(
+            "  {:>5} mg every {:>2} h  left out — not available in the {}: {}\n",
+            b.dose_mg,
+            b.interval_h,
+            region.to_uppercase(),
+            b.note
+        ));
+    }
     s.push_str(&format!("Target: {}\n", kb.pk.target.caveat));
     for w in &p.mods.warnings {
         s.push_str(&format!("  ! {w}\n"));
     }
     s.push_str(&format!("Knowledge {}", kb.version()));
     io::print_text(&s)
+}
+
+/// A short name for a regimen's basis in text output.
+fn basis_label(b: Basis) -> &'static str {
+    match b {
+        Basis::TabletStrength => "tablet strength",
+        Basis::CombinedTablets => "combined tablets",
+        Basis::LabelEveryOtherDay => "label every-other-day",
+        Basis::NotALabelRegimen => "NOT a label regimen",
+        Basis::NotAvailable => "NOT AVAILABLE",
+    }
 }
 
 #[derive(Serialize)]
