@@ -441,3 +441,32 @@ fn no_mutation_of_the_cds_request_makes_the_service_panic() {
         }
     }
 }
+
+#[test]
+fn interaction_warnings_before_everolimus_is_started_when_it_is_a_pending_option() {
+    let mut v: Value = serde_json::from_str(&example("cds-request-patient-view.json")).unwrap();
+    // Not on everolimus: drop the everolimus order, keep verapamil and lisinopril.
+    let meds = v["prefetch"]["medications"]["entry"].as_array_mut().unwrap();
+    meds.retain(|e| e["resource"]["id"] != "evero");
+    let req = cds::parse_request(&v.to_string()).unwrap();
+    let res = cds::cards(&req, kb(), &cds_opts()).unwrap();
+    let summary = &res.cards[0];
+    // The coded data leave everolimus unpositioned (SSTR imaging, progression … are not coded):
+    // the card names it as pending and the inputs that decide it.
+    assert!(summary.detail.contains("Not positioned yet"), "{}", summary.detail);
+    assert!(
+        summary.detail.contains("**Everolimus** — depends on"),
+        "{}",
+        summary.detail
+    );
+    let v = res
+        .cards
+        .iter()
+        .find(|c| c.kind == "interaction:verapamil")
+        .expect("warned before starting");
+    assert!(v.detail.starts_with("If everolimus is started"), "{}", v.detail);
+    assert!(
+        !res.cards.iter().any(|c| c.kind == "interaction:unknown"),
+        "the unknown-medication card is for patients on everolimus"
+    );
+}

@@ -401,10 +401,9 @@ pub fn cards(req: &Request, kb: &Kb, opts: &CdsOptions) -> Result<Response, Miss
             if let Ok(dose) = evaluate(Capability::Dose, &case, kb, &o) {
                 let on = case.everolimus.is_some();
                 let candidate = assess.as_ref().is_some_and(|a| {
-                    read::arr(a, "options").iter().any(|x| {
-                        read::s(x, "agent") == Some("everolimus")
-                            && matches!(read::s(x, "role"), Some("preferred" | "option" | "later_line"))
-                    })
+                    read::arr(a, "options")
+                        .iter()
+                        .any(|x| read::s(x, "agent") == Some("everolimus") && (positioned(x) || pending(x)))
                 });
                 if on || candidate {
                     cards.extend(interaction_cards(&dose, on, &links));
@@ -413,6 +412,34 @@ pub fn cards(req: &Request, kb: &Kb, opts: &CdsOptions) -> Result<Response, Miss
             Ok(Response { cards })
         }
     }
+}
+
+/// The option has a role a clinician would consider now.
+fn positioned(o: &Value) -> bool {
+    matches!(read::s(o, "role"), Some("preferred" | "option" | "later_line"))
+}
+
+/// The option is not positioned, but a missing input could make it one.
+fn pending(o: &Value) -> bool {
+    !positioned(o)
+        && read::arr(o, "missing").iter().any(|m| {
+            read::arr(m, "outcomes")
+                .iter()
+                .any(|x| matches!(read::s(x, "role"), Some("preferred" | "option" | "later_line")))
+        })
+}
+
+/// The fields a pending option waits for.
+fn pending_fields(o: &Value) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for m in read::arr(o, "missing") {
+        for f in read::arr(m, "fields").iter().filter_map(Value::as_str) {
+            if !out.iter().any(|x| x == f) {
+                out.push(f.to_string());
+            }
+        }
+    }
+    out
 }
 
 fn push_issues(detail: &mut String, outcome: &OperationOutcome) {
@@ -493,7 +520,16 @@ fn summary_card(
     } else if !opts.is_empty() {
         summary.push_str(&format!(": options {}", opts.join(", ")));
     } else {
-        summary.push_str(": options depend on missing data");
+        let waiting: Vec<String> = options
+            .iter()
+            .filter(|o| pending(o))
+            .filter_map(|o| read::s(o, "name").map(str::to_string))
+            .collect();
+        if waiting.is_empty() {
+            summary.push_str(": no option positioned from the coded data");
+        } else {
+            summary.push_str(&format!(": pending inputs — {}", waiting.join(", ")));
+        }
     }
     let mut d = String::new();
     d.push_str(&format!("**Classification:** {}", md_escape(&name)));
@@ -536,6 +572,17 @@ fn summary_card(
                 ));
             }
             d.push('\n');
+        }
+    }
+    let waiting: Vec<&Value> = options.iter().filter(|o| pending(o)).collect();
+    if !waiting.is_empty() {
+        d.push_str("\n**Not positioned yet — a missing input decides**\n\n");
+        for o in waiting {
+            d.push_str(&format!(
+                "- **{}** — depends on {}\n",
+                md_escape(read::s(o, "name").unwrap_or("?")),
+                md_escape(&pending_fields(o).join(", "))
+            ));
         }
     }
     let missing: Vec<String> = read::arr(a, "missing")
