@@ -121,10 +121,12 @@ pub fn run(a: Args) -> CliResult {
         a.time,
         a.event,
         sig(a.rho, 6),
-        match a.rho {
-            r if r == 0.0 => " (log-rank)",
-            r if r == 1.0 => " (Peto-Peto)",
-            _ => "",
+        if a.rho == 0.0 {
+            " (log-rank)"
+        } else if a.rho == 1.0 {
+            " (Peto-Peto)"
+        } else {
+            ""
         }
     ));
     s.push_str(&format!("Event coding: {}\n", l.y.coding.describe()));

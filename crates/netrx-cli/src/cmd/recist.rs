@@ -105,10 +105,10 @@ pub fn render(r: &RecistReport) -> String {
     s.push_str("  Basis\n");
     for v in r.visits.iter().skip(1) {
         s.push_str(&format!("    {}  {}", v.date, v.basis));
-        if let (Some(o), Some(rule)) = (v.overall_response, &v.overall_rule) {
-            if Some(o.as_str()) != v.target_response.map(|t| t.as_str()) {
-                s.push_str(&format!("; overall {o} ({rule})"));
-            }
+        if let (Some(o), Some(rule)) = (v.overall_response, &v.overall_rule)
+            && Some(o.as_str()) != v.target_response.map(|t| t.as_str())
+        {
+            s.push_str(&format!("; overall {o} ({rule})"));
         }
         s.push('\n');
     }
