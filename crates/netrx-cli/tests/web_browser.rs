@@ -18,6 +18,17 @@ use web_support::{Browser, artifact_dir, base64_decode};
 const PW: &str = "demo-password-1";
 const TAB: &str = "\u{E004}";
 
+/// A screenshot with the element `css` at the top of the viewport.
+fn shot_at(b: &Browser, name: &str, css: &str) {
+    let p = artifact_dir().join(name);
+    b.exec(
+        "document.querySelector(arguments[0]).scrollIntoView({ block: 'start' });",
+        vec![json!(css)],
+    );
+    b.screenshot(&p);
+    eprintln!("screenshot {}", p.display());
+}
+
 fn shot(b: &Browser, name: &str) {
     let p = artifact_dir().join(name);
     b.screenshot_top(&p);
@@ -50,7 +61,7 @@ fn a_clinician_session_in_chromium() {
     b.fill(&b.find("#username"), "demo");
     b.fill(&b.find("#password"), PW);
     b.click(&b.find("form[action=\"/login\"] button[type=submit]"));
-    b.wait_for("the case list", 10, || b.url().ends_with("/cases"));
+    b.wait_url("the case list", |u| u.ends_with("/cases"));
 
     // 2. The case list: the demo cases, keyboard navigable (the first Tab reaches the skip link).
     let rows = b.find_all("#case-list tbody tr");
@@ -71,13 +82,13 @@ fn a_clinician_session_in_chromium() {
     // Search.
     b.fill(&b.find("#q"), "si-net");
     b.click(&b.find("form.filters button[type=submit]"));
-    b.wait_for("filtered list", 10, || b.url().contains("q=si-net"));
+    b.wait_url("filtered list", |u| u.contains("q=si-net"));
     let ids: Vec<String> = b.find_all("#case-list tbody th a").iter().map(|e| b.text(e)).collect();
     assert!(!ids.is_empty() && ids.iter().all(|i| i.contains("si-net")), "{ids:?}");
 
     // 3. A new case through the form, with a mistake.
     b.click(&b.find("a.button.primary[href=\"/cases/new\"]"));
-    b.wait_for("the editor", 10, || b.url().ends_with("/cases/new"));
+    b.wait_url("the editor", |u| u.ends_with("/cases/new"));
     for (name, value) in [
         ("id", "web-e2e"),
         ("patient.age_years", "61"),
@@ -111,7 +122,7 @@ fn a_clinician_session_in_chromium() {
         b.select_name(name, value);
     }
     b.click(&b.find("#save"));
-    b.wait_for("the error summary", 10, || b.try_find("#error-summary").is_some());
+    b.wait_for("the error summary", 60, || b.try_find("#error-summary").is_some());
     let err = b.text(&b.find("[id=\"e-tumor.ki67_percent\"]"));
     assert!(
         err.contains("allowed: a number from 0 to 100"),
@@ -140,9 +151,7 @@ fn a_clinician_session_in_chromium() {
     // The fix.
     b.fill_name("tumor.ki67_percent", "12");
     b.click(&b.find("#save"));
-    b.wait_for("the tumour-board view", 15, || {
-        b.url().ends_with("/cases/web-e2e?saved=1")
-    });
+    b.wait_url("the tumour-board view", |u| u.ends_with("/cases/web-e2e?saved=1"));
 
     // 4. The tumour-board view: classification, options with sources, dose, charts.
     assert!(b.text(&b.find("[role=status]")).contains("Saved as revision 1"));
@@ -177,21 +186,38 @@ fn a_clinician_session_in_chromium() {
     // A tablet: nothing wider than the screen.
     b.set_window(820, 1180);
     b.goto(&format!("{base}/cases/si-net-followup"));
-    let fits = b.exec(
-        "return document.documentElement.scrollWidth <= window.innerWidth + 1;",
+    assert_eq!(b.viewport().0, 820, "tablet width");
+    const FITS: &str = "return document.documentElement.scrollWidth <= window.innerWidth + 1;";
+    let mut fits = false;
+    for _ in 0..50 {
+        fits = b.exec(FITS, vec![]) == json!(true);
+        if fits {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let wide = b.exec(
+        "var w = window.innerWidth, out = [document.documentElement.scrollWidth + ' > ' + w]; \
+         document.querySelectorAll('body *').forEach(function (e) { var r = e.getBoundingClientRect(); \
+         if (r.right > w + 1 && out.length < 8) { out.push(e.tagName + '.' + e.className + ' ' + Math.round(r.right)); } }); \
+         return out;",
         vec![],
     );
-    assert_eq!(fits, json!(true), "no horizontal scrolling at tablet width");
+    assert!(fits, "no horizontal scrolling at tablet width: {wide}");
     assert!(
         b.find_all("#response figure.chart svg").len() == 2,
         "spider and waterfall"
     );
     assert!(b.find_all("#qol figure.chart svg").len() == 1, "QoL trajectories");
     shot(&b, "05-board-tablet.png");
+    shot_at(&b, "05-board-response-tablet.png", "#response");
     b.set_window(1280, 800);
     b.goto(&format!("{base}/cases/pnet-everolimus-tdm#pk"));
     assert_eq!(b.find_all("#pk figure.chart svg").len(), 1, "the concentration curve");
-    shot(&b, "05-board-pk.png");
+    shot_at(&b, "05-board-pk.png", "#pk");
+    b.goto(&format!("{base}/cases/pnet-everolimus-stomatitis-course"));
+    shot_at(&b, "05-board-toxicity.png", "#toxicity");
+    shot_at(&b, "05-board-options.png", "#options");
 
     // 5. The same case in two tabs: the second save is refused with a clear message.
     let tab_a = b.window();
@@ -202,11 +228,11 @@ fn a_clinician_session_in_chromium() {
     b.goto(&format!("{base}/cases/web-e2e/edit"));
     b.fill_name("patient.weight_kg", "70");
     b.click(&b.find("#save"));
-    b.wait_for("revision 2", 15, || b.url().ends_with("/cases/web-e2e?saved=2"));
+    b.wait_url("revision 2", |u| u.ends_with("/cases/web-e2e?saved=2"));
     b.switch_to(&tab_a);
     b.fill_name("patient.ecog", "1");
     b.click(&b.find("#save"));
-    b.wait_for("the conflict message", 15, || b.try_find("#conflict").is_some());
+    b.wait_for("the conflict message", 60, || b.try_find("#conflict").is_some());
     let msg = b.text(&b.find("#conflict"));
     assert!(
         msg.contains("Not saved — this case was changed by someone else"),
@@ -257,7 +283,9 @@ fn a_clinician_session_in_chromium() {
         cmp.contains("HR") && cmp.contains("95 % CI") && cmp.contains("Bucher"),
         "{cmp}"
     );
-    shot(&b, "08-evidence-compare.png");
+    shot_at(&b, "08-evidence-compare.png", "#compare");
+    b.goto(&format!("{base}/evidence"));
+    shot_at(&b, "08-evidence-forest.png", "#forest");
 
     // 7. The printable report: the print stylesheet hides the app's chrome; a PDF prints.
     b.goto(&format!("{base}/cases/web-e2e/report"));
@@ -295,7 +323,7 @@ fn a_clinician_session_in_chromium() {
     // 8. Sign out: the session ends.
     b.goto(&format!("{base}/cases"));
     b.click(&b.find("#sign-out"));
-    b.wait_for("the sign-in page", 10, || b.url().contains("/login?signed_out=1"));
+    b.wait_url("the sign-in page", |u| u.contains("/login?signed_out=1"));
     assert!(b.text(&b.find("[role=status]")).contains("You have signed out."));
     b.goto(&format!("{base}/cases/web-e2e"));
     assert!(b.url().contains("/login?next="), "signed out: {}", b.url());

@@ -78,12 +78,12 @@ pub fn tox_timeline_svg(t: &ToxTimeline) -> String {
         .min(260.0)
         + 16.0;
     let (left, right) = (label_w, 24.0);
-    let top = 48.0;
+    let top = 66.0;
     let dose_h = 120.0;
     let lane_h = 34.0;
     let lanes_top = top + dose_h + 34.0;
     let axis_y = lanes_top + lane_h * lanes.len().max(1) as f64 + 8.0;
-    let height = axis_y + 58.0;
+    let height = axis_y + 64.0;
     let end = t.end_day.max(1.0);
     let x = Scale {
         d0: 0.0,
@@ -92,7 +92,8 @@ pub fn tox_timeline_svg(t: &ToxTimeline) -> String {
         r1: width - right,
     };
     let max_dose = t.doses.iter().map(|d| d.dose_mg).fold(0.0f64, f64::max).max(1.0);
-    let yt = nice_ticks(0.0, max_dose, 4);
+    // Headroom above the highest dose for its label.
+    let yt = nice_ticks(0.0, max_dose * 1.12, 4);
     let y_top = *yt.last().unwrap_or(&max_dose);
     let y = Scale {
         d0: 0.0,
@@ -229,8 +230,8 @@ pub fn tox_timeline_svg(t: &ToxTimeline) -> String {
         d.text((px, axis_y + 18.0), "middle", 11.0, INK, l, "");
     }
     d.text(
-        ((left + width - right) / 2.0, axis_y + 38.0),
-        "middle",
+        (left, axis_y + 39.0),
+        "start",
         12.0,
         INK,
         if t.date_ticks.is_empty() {
@@ -240,16 +241,18 @@ pub fn tox_timeline_svg(t: &ToxTimeline) -> String {
         },
         "",
     );
-    // Legend of grades.
+    // Legend of grades, under the axis on the right.
+    let ly = axis_y + 28.0;
     let mut lx = width - right - 4.0 * 48.0;
+    d.text((lx - 8.0, ly + 11.0), "end", 11.0, INK, "CTCAE grade", "");
     for g in 1..=4u8 {
         let (fill, ink) = grade_fill(g);
         d.raw(&format!(
             "<rect x=\"{}\" y=\"{}\" width=\"40\" height=\"14\" rx=\"3\" fill=\"{fill}\" stroke=\"{INK}\" stroke-width=\"0.6\"/>",
             c(lx),
-            c(14.0)
+            c(ly)
         ));
-        d.text((lx + 20.0, 25.0), "middle", 10.0, ink, &format!("G{g}"), "");
+        d.text((lx + 20.0, ly + 11.0), "middle", 10.0, ink, &format!("G{g}"), "");
         lx += 48.0;
     }
     let mut svg = d.finish(&t.title);

@@ -442,6 +442,17 @@ impl Browser {
         self.call("POST", &self.s("/alert/accept"), None).is_ok()
     }
 
+    /// Wait until the page's URL satisfies `ok` and the page has loaded (at most 60 s: the
+    /// server and the browser share two cores with whatever else is building).
+    pub fn wait_url(&self, what: &str, ok: impl Fn(&str) -> bool) {
+        self.wait_for(what, 60, || {
+            ok(&self.url())
+                && self
+                    .try_exec("return document.readyState;")
+                    .is_ok_and(|v| v == "complete")
+        });
+    }
+
     /// Wait until a condition holds (polling every 100 ms, at most `secs`).
     pub fn wait_for(&self, what: &str, secs: u64, mut f: impl FnMut() -> bool) {
         let t0 = Instant::now();

@@ -339,6 +339,8 @@ pub struct Board {
     pub pk: Section<PkView>,
     /// Knowledge version.
     pub knowledge_version: String,
+    /// The tumour board's summary: (what, the answer, link to the section).
+    pub glance: Vec<(String, String, String)>,
 }
 
 #[derive(Template)]
@@ -645,15 +647,21 @@ pub fn assess_view(a: &Value) -> AssessView {
         missing: list(a, "missing")
             .iter()
             .map(|m| {
+                let names: Vec<String> = strings(m, "affects")
+                    .iter()
+                    .map(|id| {
+                        opts.iter()
+                            .find(|o| s(o, "agent") == *id)
+                            .map(|o| s(o, "name"))
+                            .unwrap_or_else(|| words(id))
+                    })
+                    .collect();
+                let field = s(m, "field");
                 format!(
-                    "{} ({}) — decides: {}",
-                    s(m, "field"),
+                    "{} ({field}) is {} — it decides: {}",
+                    super::form::label_of(&field),
                     words(&s(m, "kind")),
-                    strings(m, "affects")
-                        .iter()
-                        .map(|x| words(x))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    names.join("; ")
                 )
             })
             .collect(),
@@ -662,15 +670,20 @@ pub fn assess_view(a: &Value) -> AssessView {
     }
 }
 
+fn basis_word(id: &str) -> String {
+    match id {
+        "ki67" => "Ki-67 index".into(),
+        "mitoses" => "mitotic count".into(),
+        other => words(other),
+    }
+}
+
 /// Classification with its basis (bands from the knowledge base's scheme).
-pub fn class_view(g: &Value, kb: &Kb) -> ClassView {
+pub fn class_view(g: &Value, case: &Value, kb: &Kb) -> ClassView {
     let scheme_id = s(g, "scheme");
     let scheme = kb.grading.scheme.iter().find(|x| x.id == scheme_id);
     let mut basis = Vec::new();
     let grade = os(g, "grade");
-    if let Some(k) = of(g, "ki67_percent") {
-        basis.push(format!("Ki-67 {}", qty(k, 2, "%")));
-    }
     let band = |bands: &[netrx_kb::grading::Band], v: f64| {
         bands
             .iter()
@@ -678,6 +691,14 @@ pub fn class_view(g: &Value, kb: &Kb) -> ClassView {
             .map(|bd| format!(" → {} band {}", bd.grade, bd.interval()))
             .unwrap_or_default()
     };
+    if let Some(k) = of(&case["tumor"], "ki67_percent") {
+        let b = scheme.map(|sc| band(&sc.ki67, k)).unwrap_or_default();
+        basis.push(format!(
+            "Ki-67 index {}{b}{}",
+            qty(k, 2, "%"),
+            if b.is_empty() { "" } else { " %" }
+        ));
+    }
     let decided = strings(g, "decided_by");
     if let Some(m) = of(g, "mitoses_per_2mm2") {
         let b = scheme.map(|sc| band(&sc.mitoses, m)).unwrap_or_default();
@@ -691,7 +712,7 @@ pub fn class_view(g: &Value, kb: &Kb) -> ClassView {
         scheme: scheme.map(|x| x.title.clone()).unwrap_or(scheme_id),
         src: scheme.map(|x| view::kb_src(&x.source)),
         basis,
-        decided_by: decided.iter().map(|x| words(x)).collect::<Vec<_>>().join(", "),
+        decided_by: decided.iter().map(|x| basis_word(x)).collect::<Vec<_>>().join(", "),
         warnings: strings(g, "warnings"),
     }
 }
@@ -1227,7 +1248,7 @@ pub async fn build(st: &Shared, p: &Page, id: &str, region: Option<&str>, detail
                     format!("Line {}: {name} — {}{br}", t.line, words(t.outcome.id()))
                 })
                 .collect(),
-            class: get("grade").map(|g| class_view(g, kb)),
+            class: get("grade").map(|g| class_view(g, &raw, kb)),
             assess: get("assess").map(assess_view),
             dose: get("dose").map(dose_view),
             tox: get("tox").map(|t| {
@@ -1253,7 +1274,10 @@ pub async fn build(st: &Shared, p: &Page, id: &str, region: Option<&str>, detail
                 v
             }),
             knowledge_version: kb.version().to_string(),
+            glance: Vec::new(),
         };
+        let mut board = board;
+        board.glance = glance(&board, &raw);
         Ok::<_, netrx_case::InputError>((answers, board))
     })
     .await
@@ -1271,6 +1295,98 @@ pub async fn build(st: &Shared, p: &Page, id: &str, region: Option<&str>, detail
         board.saved = format!("saved {} by {}", view::when(&h.created_at), h.user);
     }
     Ok(board)
+}
+
+/// The summary a tumour board reads first: one line per question, each linking to its section.
+fn glance(b: &Board, case: &Value) -> Vec<(String, String, String)> {
+    let mut g = Vec::new();
+    let site = words(&s(&case["tumor"], "primary_site"));
+    g.push((
+        "Tumour".to_string(),
+        match &b.class {
+            Ok(c) => format!("{} — {site}", c.name),
+            Err(e) => format!("not classified ({e})"),
+        },
+        "#classification".to_string(),
+    ));
+    if let Ok(a) = &b.assess {
+        for id in ["preferred", "option", "later_line"] {
+            if let Some(gr) = a.groups.iter().find(|x| x.id == id) {
+                let names: Vec<&str> = gr.options.iter().map(|o| o.name.as_str()).collect();
+                g.push((gr.heading.clone(), names.join("; "), format!("#role-{id}")));
+            }
+        }
+        if !a
+            .groups
+            .iter()
+            .any(|x| matches!(x.id.as_str(), "preferred" | "option" | "later_line"))
+        {
+            g.push((
+                "Options".into(),
+                "no guideline option with the inputs given".into(),
+                "#options".into(),
+            ));
+        }
+        if !a.missing.is_empty() {
+            g.push((
+                "Missing inputs".into(),
+                format!("{} input(s) would change the options", a.missing.len()),
+                "#options".into(),
+            ));
+        }
+    }
+    g.push((
+        "Everolimus dose".into(),
+        match &b.dose {
+            Ok(d) => {
+                let why: Vec<&str> = d
+                    .interactions
+                    .iter()
+                    .map(|i| i.head.split(" — ").next().unwrap_or(""))
+                    .collect();
+                if why.is_empty() {
+                    d.headline.clone()
+                } else {
+                    format!("{} (interactions: {})", d.headline, why.join(", "))
+                }
+            }
+            Err(e) => e.clone(),
+        },
+        "#dose".into(),
+    ));
+    g.push((
+        "Toxicity now".into(),
+        match &b.tox {
+            Ok(t) => format!("{} ({})", t.current.split(" — ").next().unwrap_or(""), t.current_event),
+            Err(_) => "no everolimus course recorded".into(),
+        },
+        "#toxicity".into(),
+    ));
+    g.push((
+        "Response".into(),
+        match &b.recist {
+            Ok(r) => format!("best {}; {}", r.best, r.progression),
+            Err(_) => "no imaging visits recorded".into(),
+        },
+        "#response".into(),
+    ));
+    g.push((
+        "Quality of life".into(),
+        match &b.qol {
+            Ok(q) => q.ttd.clone(),
+            Err(_) => "no questionnaires recorded".into(),
+        },
+        "#qol".into(),
+    ));
+    g.push((
+        "Concentrations".into(),
+        match &b.pk {
+            Ok(p) => p.recommended.clone(),
+            Err(_) => "no doses and blood samples recorded".into(),
+        },
+        "#pk".into(),
+    ));
+    g
 }
 
 fn query(uri: &Uri) -> Vec<(String, String)> {
@@ -1304,10 +1420,6 @@ pub async fn report(State(st): State<Shared>, page: Page, Path(id): Path<String>
         Err(r) => return r,
     };
     let chrome = Chrome::new(&st, &page, format!("{} — tumour-board report", b.id), "cases");
-    let generated = format!(
-        "{} by {}",
-        netrx_store::time::now().replace('T', " "),
-        page.p.user.username
-    );
+    let generated = format!("{} by {}", view::when(&netrx_store::time::now()), page.p.user.username);
     render(StatusCode::OK, &ReportPage { chrome, b, generated })
 }

@@ -138,24 +138,24 @@ pub const FIELDS: &[Spec] = &[
     ),
     f("tumor.ki67_percent", "Ki-67 index", "%", Kind::Number),
     f("tumor.mitoses.count", "Mitoses counted", "", Kind::Number),
-    f("tumor.mitoses.area_mm2", "… in an area of", "mm²", Kind::Number),
-    f("tumor.mitoses.hpf", "… or in high-power fields", "HPF", Kind::Number),
+    f("tumor.mitoses.area_mm2", "Area counted", "mm²", Kind::Number),
+    f(
+        "tumor.mitoses.hpf",
+        "Or: high-power fields counted",
+        "HPF",
+        Kind::Number,
+    ),
     f(
         "tumor.mitoses.field_diameter_mm",
-        "… of field diameter",
+        "HPF field diameter",
         "mm",
         Kind::Number,
     ),
-    f(
-        "tumor.mitoses.per_2mm2",
-        "Or already per 2 mm²",
-        "per 2 mm²",
-        Kind::Number,
-    ),
+    f("tumor.mitoses.per_2mm2", "Or: mitoses per 2 mm²", "", Kind::Number),
     f(
         "tumor.mitoses.per_10hpf",
-        "Or legacy per 10 HPF",
-        "per 10 HPF",
+        "Or: mitoses per 10 HPF (legacy)",
+        "",
         Kind::Number,
     ),
     f("tumor.necrosis", "Necrosis", "", Kind::Choice(vocab::necrosis)),
@@ -170,7 +170,7 @@ pub const FIELDS: &[Spec] = &[
     ),
     f(
         "tumor.progression.months_observed",
-        "… observed over",
+        "Growth observed over",
         "months",
         Kind::Number,
     ),
@@ -297,7 +297,7 @@ pub fn label_of(name: &str) -> String {
         };
     }
     if let Some(s) = any_spec(name) {
-        return s.label.trim_start_matches("… ").to_string();
+        return s.label.trim_start_matches("Or: ").to_string();
     }
     match name {
         "tumor.mitoses" => "Mitotic count".into(),
