@@ -470,3 +470,39 @@ fn interaction_warnings_before_everolimus_is_started_when_it_is_a_pending_option
         "the unknown-medication card is for patients on everolimus"
     );
 }
+
+#[test]
+fn morphology_codes_are_merged_when_they_agree_and_refused_when_they_do_not() {
+    let cond = |codes: Value| {
+        json!({"resourceType": "Condition", "subject": {"reference": "Patient/p"},
+               "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "C7A.090"}]},
+               "extension": [{"url": "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-histology-morphology-behavior",
+                              "valueCodeableConcept": {"coding": codes}}]})
+    };
+    // NEC NOS (SNOMED) and small cell NEC (ICD-O-3) agree on "poor"; the cell type comes from the one that names it.
+    let b = bundle(vec![
+        patient(),
+        cond(json!([{"system": "http://snomed.info/sct", "code": "1286767006"},
+                    {"system": "http://terminology.hl7.org/CodeSystem/icd-o-3", "code": "8041/3"}])),
+    ]);
+    let r = import_bundle(&b, kb(), &opts()).unwrap();
+    assert_eq!(r.case.tumor.primary_site, PrimarySite::Lung);
+    assert_eq!(r.case.tumor.differentiation, Differentiation::Poor);
+    assert_eq!(r.case.tumor.cell_type, Some(netrx_case::CellType::SmallCell));
+    // A NET code and a NEC code: differentiation unknown, said so.
+    let b = bundle(vec![
+        patient(),
+        cond(
+            json!([{"system": "http://terminology.hl7.org/CodeSystem/icd-o-3", "code": "8240/3"},
+                    {"system": "http://terminology.hl7.org/CodeSystem/icd-o-3", "code": "8246/3"}]),
+        ),
+    ]);
+    let r = import_bundle(&b, kb(), &opts()).unwrap();
+    assert_eq!(r.case.tumor.differentiation, Differentiation::Unknown);
+    assert!(
+        r.outcome
+            .issue
+            .iter()
+            .any(|i| i.code == IssueType::Conflict && i.details.text.contains("disagree"))
+    );
+}

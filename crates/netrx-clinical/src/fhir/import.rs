@@ -1584,11 +1584,41 @@ impl<'a> Mapper<'a> {
                 None
             }
         };
-        let mut diffs: Vec<(Differentiation, Option<CellType>)> =
-            self.d.differentiation.iter().map(|f| f.value).collect();
+        // Differentiation: every mapped morphology must agree; a cell type only when one is named.
+        let mut diffs: Vec<Differentiation> = self.d.differentiation.iter().map(|f| f.value.0).collect();
+        diffs.sort_by_key(|d| d.id());
         diffs.dedup();
+        let mut cells: Vec<CellType> = self.d.differentiation.iter().filter_map(|f| f.value.1).collect();
+        cells.sort_by_key(|c| c.id());
+        cells.dedup();
+        let listed = |d: &Draft| -> String {
+            d.differentiation
+                .iter()
+                .map(|f| {
+                    let cell = f.value.1.map(|c| format!(", {}", c.id())).unwrap_or_default();
+                    format!("{} → {}{cell}", f.what, f.value.0.id())
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
         let (differentiation, cell_type) = match diffs.as_slice() {
-            [(d, c)] => (*d, *c),
+            [d] => {
+                let cell = match cells.as_slice() {
+                    [] => None,
+                    [c] => Some(*c),
+                    _ => {
+                        let list = listed(&self.d);
+                        self.warn(
+                            IssueType::Conflict,
+                            "Bundle",
+                            format!("morphology codes name different cell types ({list}): tumor.cell_type not set"),
+                            None,
+                        );
+                        None
+                    }
+                };
+                (*d, cell)
+            }
             [] => {
                 self.warn(
                     IssueType::Required,
@@ -1599,19 +1629,11 @@ impl<'a> Mapper<'a> {
                 (Differentiation::Unknown, None)
             }
             _ => {
-                let list: Vec<String> = self
-                    .d
-                    .differentiation
-                    .iter()
-                    .map(|f| format!("{} → {}", f.what, f.value.0.id()))
-                    .collect();
+                let list = listed(&self.d);
                 self.warn(
                     IssueType::Conflict,
                     "Bundle",
-                    format!(
-                        "morphology codes disagree ({}): tumor.differentiation set to \"unknown\"",
-                        list.join("; ")
-                    ),
+                    format!("morphology codes disagree ({list}): tumor.differentiation set to \"unknown\""),
                     None,
                 );
                 (Differentiation::Unknown, None)
