@@ -210,6 +210,17 @@ impl<'a> Mapper<'a> {
         );
     }
 
+    /// Read but deliberately not used (not a netrx field, not current, not final): information, not a mapping.
+    fn skip(&mut self, path: &str, text: String, diag: Option<String>) {
+        self.out.push(
+            Severity::Information,
+            IssueType::NotSupported,
+            text,
+            diag,
+            Some(path.to_string()),
+        );
+    }
+
     fn warn(&mut self, code: IssueType, path: &str, text: String, diag: Option<String>) {
         self.out
             .push(Severity::Warning, code, text, diag, Some(path.to_string()));
@@ -244,7 +255,7 @@ impl<'a> Mapper<'a> {
                 "MedicationRequest" | "MedicationStatement" => self.medication(r),
                 "AdverseEvent" => self.adverse_event(r),
                 "QuestionnaireResponse" => self.questionnaire_response(r),
-                _ => self.info(
+                _ => self.skip(
                     r.path,
                     format!("{}: netrx does not read {t} resources; not imported", label(r.value)),
                     None,
@@ -388,7 +399,7 @@ impl<'a> Mapper<'a> {
             }
         }
         if self.d.mrn.is_none() {
-            self.info(
+            self.skip(
                 p.path,
                 format!("{who} has no identifier of type MR: patient.mrn not set (the case cannot be matched by MRN)"),
                 Some(src(&self.f.mrn.source)),
@@ -456,7 +467,7 @@ impl<'a> Mapper<'a> {
             .iter()
             .any(|c| c == "refuted" || c == "entered-in-error")
         {
-            self.info(
+            self.skip(
                 r.path,
                 format!("{who}: refuted or entered in error; not imported"),
                 None,
@@ -704,7 +715,7 @@ impl<'a> Mapper<'a> {
             .iter()
             .any(|c| c == "inactive" || c == "resolved" || c == "remission")
         {
-            self.info(
+            self.skip(
                 r.path,
                 format!("{who}: not active ({}); not imported", clinical.join(", ")),
                 None,
@@ -751,7 +762,7 @@ impl<'a> Mapper<'a> {
                 None,
             ),
             Some(s) => {
-                self.info(r.path, format!("{who} has status {s:?}; not imported"), None);
+                self.skip(r.path, format!("{who} has status {s:?}; not imported"), None);
                 return;
             }
         }
@@ -984,11 +995,11 @@ impl<'a> Mapper<'a> {
                 }
             }
             ObservationUse::Marker => {
-                self.info(
+                self.skip(
                     r.path,
                     format!(
-                        "{what} ({}): a tumour marker netrx recognises; the case file has no field for it, not imported",
-                        e.display
+                        "{what}{}: a tumour marker netrx recognises; the case file has no field for it, not imported",
+                        also(&c, &e.display)
                     ),
                     Some(source),
                 );
@@ -1036,7 +1047,7 @@ impl<'a> Mapper<'a> {
             matches!(status, "active" | "on-hold")
         };
         if !current {
-            self.info(
+            self.skip(
                 r.path,
                 format!("{who} has status {status:?}: not a current medication; not imported"),
                 None,
@@ -1298,7 +1309,7 @@ impl<'a> Mapper<'a> {
         let v = r.value;
         let who = label(v);
         if read::s(v, "actuality") == Some("potential") {
-            self.info(r.path, format!("{who} is a potential event; not imported"), None);
+            self.skip(r.path, format!("{who} is a potential event; not imported"), None);
             return;
         }
         let Some(ev) = v.get("event") else {
@@ -1402,7 +1413,7 @@ impl<'a> Mapper<'a> {
         let v = r.value;
         let who = label(v);
         if !matches!(read::s(v, "status"), Some("completed" | "amended")) {
-            self.info(r.path, format!("{who} is not completed; not imported"), None);
+            self.skip(r.path, format!("{who} is not completed; not imported"), None);
             return;
         }
         let canonical = read::s(v, "questionnaire").unwrap_or("");
