@@ -18,6 +18,49 @@ use web_support::{Browser, artifact_dir, base64_decode};
 const PW: &str = "demo-password-1";
 const TAB: &str = "\u{E004}";
 
+/// WCAG 2.1 AA basics checked on a loaded page, in the browser: every form control has a
+/// label, every chart has a text alternative, text contrast is at least 4.5:1 (3:1 for large
+/// text) against its background, the page has a language, one h1 and unique ids. Returns
+/// the problems found.
+const AUDIT: &str = r#"
+var problems = [];
+function rgb(c) { var m = c.match(/rgba?\(([^)]+)\)/); if (!m) return null;
+  var p = m[1].split(',').map(function (x) { return parseFloat(x); });
+  return { r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1 }; }
+function lum(c) { return [c.r, c.g, c.b].map(function (v) { v /= 255;
+  return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); })
+  .reduce(function (s, v, i) { return s + v * [0.2126, 0.7152, 0.0722][i]; }, 0); }
+function bg(el) { for (var e = el; e; e = e.parentElement) { var c = rgb(getComputedStyle(e).backgroundColor);
+  if (c && c.a > 0.5) return c; } return { r: 255, g: 255, b: 255, a: 1 }; }
+if (!document.documentElement.lang) problems.push('no lang attribute');
+if (document.querySelectorAll('h1').length !== 1) problems.push('h1 count ' + document.querySelectorAll('h1').length);
+var ids = {}; document.querySelectorAll('[id]').forEach(function (e) { if (ids[e.id]) problems.push('duplicate id ' + e.id); ids[e.id] = 1; });
+document.querySelectorAll('input, select, textarea').forEach(function (e) {
+  if (e.type === 'hidden') return;
+  var named = (e.labels && e.labels.length) || e.getAttribute('aria-label') || e.getAttribute('aria-labelledby');
+  if (!named) problems.push('unlabelled ' + e.tagName + ' ' + (e.name || e.id)); });
+document.querySelectorAll('figure.chart').forEach(function (f) {
+  var d = f.querySelector('[role=img]'); if (!d || !d.getAttribute('aria-label')) problems.push('chart without alt text'); });
+document.querySelectorAll('body *').forEach(function (e) {
+  if (e.closest('svg') || e.closest('.skip')) return;
+  var own = Array.prototype.some.call(e.childNodes, function (n) { return n.nodeType === 3 && n.textContent.trim(); });
+  if (!own) return;
+  var st = getComputedStyle(e); if (st.visibility === 'hidden' || st.display === 'none') return;
+  var r = e.getBoundingClientRect(); if (r.width === 0 || r.height === 0) return;
+  var fg = rgb(st.color), b = bg(e); if (!fg) return;
+  var l1 = lum(fg), l2 = lum(b), ratio = (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05);
+  var size = parseFloat(st.fontSize), bold = parseInt(st.fontWeight, 10) >= 700;
+  var need = (size >= 24 || (bold && size >= 18.66)) ? 3 : 4.5;
+  if (ratio < need && problems.length < 30) problems.push('contrast ' + ratio.toFixed(2) + ' < ' + need + ': ' + e.tagName + '.' + e.className + ' "' + e.textContent.trim().slice(0, 40) + '"');
+});
+return problems;
+"#;
+
+fn audit(b: &Browser, page: &str) {
+    let problems = b.exec(AUDIT, vec![]);
+    assert_eq!(problems, json!([]), "accessibility problems on {page}");
+}
+
 /// A screenshot with the element `css` at the top of the viewport.
 fn shot_at(b: &Browser, name: &str, css: &str) {
     let p = artifact_dir().join(name);
@@ -45,11 +88,21 @@ fn a_clinician_session_in_chromium() {
     let base = format!("http://{}", srv.addr);
     assert_eq!(b.viewport(), (1280, 800), "the laptop size of the issue");
 
+    // The accessibility audit finds what it looks for (it can fail).
+    b.goto(
+        "data:text/html,<html><body><h1>a</h1><h1>b</h1><input name=q><p style='color:%23bbb'>faint</p></body></html>",
+    );
+    let found = b.exec(AUDIT, vec![]).to_string();
+    for p in ["no lang attribute", "h1 count 2", "unlabelled INPUT q", "contrast"] {
+        assert!(found.contains(p), "the audit reports {p:?}: {found}");
+    }
+
     // 1. Any page sends a new user to the sign-in form (a plain HTML form).
     b.goto(&format!("{base}/cases"));
     assert!(b.url().contains("/login?next=%2Fcases"), "{}", b.url());
     assert_eq!(b.title(), "Sign in — netrx");
     shot(&b, "01-login.png");
+    audit(&b, "/login");
     // A wrong password is answered on the form.
     b.fill(&b.find("#username"), "demo");
     b.fill(&b.find("#password"), "wrong-password");
@@ -66,6 +119,8 @@ fn a_clinician_session_in_chromium() {
     // 2. The case list: the demo cases, keyboard navigable (the first Tab reaches the skip link).
     let rows = b.find_all("#case-list tbody tr");
     assert!(rows.len() >= 10, "{} demo cases listed", rows.len());
+    shot(&b, "02-cases.png");
+    audit(&b, "/cases");
     b.exec(
         "document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0);",
         vec![],
@@ -78,7 +133,6 @@ fn a_clinician_session_in_chromium() {
     assert_eq!(focused, json!("skip|Skip to content"), "first Tab stop");
     let outline = b.exec("return getComputedStyle(document.activeElement).outlineStyle;", vec![]);
     assert_eq!(outline, json!("solid"), "a visible focus outline");
-    shot(&b, "02-cases.png");
     // Search.
     b.fill(&b.find("#q"), "si-net");
     b.click(&b.find("form.filters button[type=submit]"));
@@ -148,6 +202,7 @@ fn a_clinician_session_in_chromium() {
         json!("true")
     );
     shot(&b, "03-editor-error.png");
+    audit(&b, "/cases/new (with an error)");
     // The fix.
     b.fill_name("tumor.ki67_percent", "12");
     b.click(&b.find("#save"));
@@ -182,6 +237,7 @@ fn a_clinician_session_in_chromium() {
         "{size}"
     );
     shot(&b, "04-board.png");
+    audit(&b, "/cases/web-e2e");
     b.screenshot_full(&artifact_dir().join("04-board-full.png"), 1280);
     // A tablet: nothing wider than the screen.
     b.set_window(820, 1180);
@@ -210,6 +266,7 @@ fn a_clinician_session_in_chromium() {
     );
     assert!(b.find_all("#qol figure.chart svg").len() == 1, "QoL trajectories");
     shot(&b, "05-board-tablet.png");
+    audit(&b, "/cases/si-net-followup (tablet)");
     shot_at(&b, "05-board-response-tablet.png", "#response");
     b.set_window(1280, 800);
     b.goto(&format!("{base}/cases/pnet-everolimus-tdm#pk"));
@@ -245,6 +302,7 @@ fn a_clinician_session_in_chromium() {
         "the edit is kept"
     );
     shot(&b, "06-stale-save.png");
+    audit(&b, "/cases/web-e2e/edit (stale)");
     // Leaving the page with unsaved edits asks first: the page's beforeunload handler
     // cancels the unload (the browser then asks the user).
     const WOULD_ASK: &str = "var e = new Event('beforeunload', { cancelable: true }); \
@@ -275,6 +333,7 @@ fn a_clinician_session_in_chromium() {
     assert!(b.find_all("#trial-table tbody tr").len() >= 10);
     assert_eq!(b.find_all("#forest figure.chart svg").len(), 1, "forest plot");
     shot(&b, "07-evidence.png");
+    audit(&b, "/evidence");
     b.goto(&format!(
         "{base}/evidence?c_a=everolimus&c_b=sunitinib&c_population=pnet#compare"
     ));
@@ -291,6 +350,7 @@ fn a_clinician_session_in_chromium() {
     b.goto(&format!("{base}/cases/web-e2e/report"));
     assert!(b.text(&b.find("h1")).contains("Tumour-board report: web-e2e"));
     shot(&b, "09-report.png");
+    audit(&b, "/cases/web-e2e/report");
     let path = format!("/session/{}/goog/cdp/execute", session_id(&b));
     let emulated = b.call(
         "POST",
