@@ -468,6 +468,48 @@ fn board_report_and_evidence_show_the_api_answers_within_budget() {
 }
 
 #[test]
+fn every_demo_case_renders_within_budget() {
+    let (_dir, srv) = start("web-all");
+    let c = sign_in(&srv, "demo", PW);
+    let list = c.get("/api/v1/cases").json();
+    let ids: Vec<&str> = list["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.len() >= 15, "{ids:?}");
+    let mut heaviest = (0, "");
+    for id in &ids {
+        for path in [
+            format!("/cases/{id}"),
+            format!("/cases/{id}/report"),
+            format!("/cases/{id}/edit"),
+        ] {
+            let r = c.get(&path);
+            assert_eq!(r.status, 200, "{path}");
+            let w = weight_before_plots(&r.body);
+            assert!(w < 300 * 1024, "{path}: {w} bytes before plots");
+            if w > heaviest.0 {
+                heaviest = (w, id);
+            }
+            // Every section answers or says why not; no template text leaks.
+            assert!(!r.body.contains("{{") && !r.body.contains("{%"), "{path}");
+        }
+        let board = unescape(&c.get(&format!("/cases/{id}")).body);
+        for h in [
+            "Classification",
+            "Systemic options",
+            "Everolimus dose and interactions",
+            "Toxicity and dose changes",
+        ] {
+            assert!(board.contains(h), "{id}: {h}");
+        }
+    }
+    eprintln!("heaviest page before plots: {} bytes ({})", heaviest.0, heaviest.1);
+}
+
+#[test]
 fn roles_researchers_see_deidentified_data_and_admins_none() {
     let (dir, srv) = start("web-roles");
     let db = dir.path("netrx.db");
