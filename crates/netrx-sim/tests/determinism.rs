@@ -117,3 +117,33 @@ fn patients_in_counts_partial_blocks() {
     }
     assert_eq!(sum, 60_000);
 }
+
+#[test]
+fn part_files_round_trip_exactly_through_json() {
+    // Shards travel as JSON: the model (every float) and the summaries must parse back
+    // bit-identical, or merged reports would differ from the single run in the last digit.
+    for spec in [
+        include_str!("../../../examples/sequences/pnet.toml"),
+        include_str!("../../../examples/sequences/midgut.toml"),
+    ] {
+        let m = netrx_sim::load(spec, Kb::embedded().expect("kb")).expect("loads");
+        let part = run_shard(
+            &m,
+            RunSpec {
+                seed: 5,
+                patients: 3000,
+                psa_draws: 4,
+            },
+            1,
+            2,
+            &|_| {},
+        )
+        .expect("shard");
+        let text = serde_json::to_string(&part).expect("serialises");
+        let back: Part = serde_json::from_str(&text).expect("parses");
+        assert_eq!(back, part);
+        assert_eq!(netrx_sim::engine::model_hash(&back.model), part.model_hash);
+        let merged = merge(vec![back]).expect("a single part merges");
+        assert_eq!(merged, part);
+    }
+}
