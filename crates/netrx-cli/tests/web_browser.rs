@@ -143,6 +143,15 @@ fn a_clinician_session_in_chromium() {
     // 3. A new case through the form, with a mistake.
     b.click(&b.find("a.button.primary[href=\"/cases/new\"]"));
     b.wait_url("the editor", |u| u.ends_with("/cases/new"));
+    // "Add a row" adds a labelled row with the next index.
+    let before = b.find_all("tbody[data-list=labs] tr").len();
+    b.click(&b.find("button[data-add-row=labs]"));
+    let rows = b.find_all("tbody[data-list=labs] tr");
+    assert_eq!(rows.len(), before + 1);
+    let added = b.find(&format!("[name=\"labs[{before}].value\"]"));
+    assert_eq!(b.prop(&added, "value"), json!(""));
+    assert_eq!(b.prop(&added, "ariaLabel"), json!(format!("Value, row {}", before + 1)));
+    b.screenshot_full(&artifact_dir().join("03-editor-full.png"), 1280);
     for (name, value) in [
         ("id", "web-e2e"),
         ("patient.age_years", "61"),

@@ -324,8 +324,17 @@ impl Browser {
             .unwrap_or_default()
     }
 
-    /// Click.
+    /// Click (after scrolling the element to the middle of the viewport: chromedriver
+    /// scrolls it only to the edge, under the editor's sticky Save bar).
     pub fn click(&self, el: &El) {
+        let _ = self.call(
+            "POST",
+            &self.s("/execute/sync"),
+            Some(json!({
+                "script": "arguments[0].scrollIntoView({ block: 'center', inline: 'nearest' });",
+                "args": [{ ELEMENT: el.0 }]
+            })),
+        );
         self.must("POST", &format!("/element/{}/click", el.0), None);
     }
 

@@ -262,7 +262,13 @@ impl FormPage {
             .collect()
     }
 
-    fn label(&self, name: &str) -> String {
+    /// The label of an input on the form.
+    fn label(&self, name: &str) -> &'static str {
+        form::any_spec(name).map(|s| s.label).unwrap_or("")
+    }
+
+    /// How an error's input is named in the summary.
+    fn error_label(&self, name: &str) -> String {
         form::label_of(name)
     }
 

@@ -138,13 +138,8 @@ pub const FIELDS: &[Spec] = &[
     ),
     f("tumor.ki67_percent", "Ki-67 index", "%", Kind::Number),
     f("tumor.mitoses.count", "Mitoses counted", "", Kind::Number),
-    f("tumor.mitoses.area_mm2", "Area counted", "mm²", Kind::Number),
-    f(
-        "tumor.mitoses.hpf",
-        "Or: high-power fields counted",
-        "HPF",
-        Kind::Number,
-    ),
+    f("tumor.mitoses.area_mm2", "… in an area of", "mm²", Kind::Number),
+    f("tumor.mitoses.hpf", "… or in high-power fields", "HPF", Kind::Number),
     f(
         "tumor.mitoses.field_diameter_mm",
         "HPF field diameter",
@@ -297,7 +292,12 @@ pub fn label_of(name: &str) -> String {
         };
     }
     if let Some(s) = any_spec(name) {
-        return s.label.trim_start_matches("Or: ").to_string();
+        return match name {
+            "tumor.mitoses.area_mm2" => "Mitotic count: area counted".into(),
+            "tumor.mitoses.hpf" => "Mitotic count: high-power fields counted".into(),
+            "tumor.mitoses.field_diameter_mm" => "Mitotic count: HPF field diameter".into(),
+            _ => s.label.trim_start_matches("Or: ").to_string(),
+        };
     }
     match name {
         "tumor.mitoses" => "Mitotic count".into(),
@@ -968,6 +968,24 @@ mod tests {
                 .iter()
                 .any(|e| e.field == "visits" && e.message.starts_with("malformed JSON"))
         );
+    }
+
+    #[test]
+    fn every_input_has_a_label_and_errors_name_it() {
+        for s in FIELDS {
+            assert!(!s.label.is_empty(), "{}", s.path);
+        }
+        for r in ROWS {
+            assert!(ROW_TITLES.iter().any(|(p, _)| *p == r.path), "{}", r.path);
+            for c in r.cols {
+                assert!(!c.label.is_empty(), "{}.{}", r.path, c.path);
+            }
+        }
+        assert_eq!(label_of("tumor.ki67_percent"), "Ki-67 index");
+        assert_eq!(label_of("labs[2].value"), "Laboratory results, row 3: Value");
+        assert_eq!(label_of("adverse_events[0]"), "Adverse events, row 1");
+        assert_eq!(label_of("tumor.mitoses"), "Mitotic count");
+        assert_eq!(label_of("tumor.mitoses.per_2mm2"), "mitoses per 2 mm²");
     }
 
     #[test]
