@@ -35,8 +35,9 @@ use netrx_kb::trials::{
 };
 use netrx_stats::indirect::{LogRatio, chain, pool_fixed};
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::fmt;
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// The evidence part of the knowledge base that comparisons need.
 #[derive(Debug, Clone, Copy)]
@@ -299,12 +300,7 @@ fn edges<'k>(kb: &Evidence<'k>, population: &str, endpoints: &[Endpoint], all: b
     let mut out = Vec::new();
     for &ep in endpoints {
         for c in kb.trials.contrasts(kb.agents, kb.populations, population, ep, all) {
-            let trial = kb
-                .trials
-                .trials
-                .iter()
-                .find(|t| t.id == c.study)
-                .expect("contrast study exists");
+            let trial = kb.trials.by_id(&c.study).expect("contrast study exists");
             let result = find_result(trial, &c);
             out.push(Edge { c, trial, result });
         }
@@ -477,8 +473,75 @@ fn path_trials(links: &[Link]) -> Vec<String> {
 }
 
 /// Compare `a` with `b` in a population.
+///
+/// Memoised: a comparison is a pure function of the knowledge base and the resolved request
+/// (treatments, population, endpoint, `allow_ttp`), so answers and refusals are kept per
+/// knowledge version (the content hash of every knowledge file) and handed out again as they
+/// were computed. `assess` asks for the same comparisons for every patient of a site; the
+/// server asks on every request. Bad input is checked each time and never kept; the memo is
+/// bounded ([`MEMO_CAPACITY`]). [`compare_in`] computes without the memo.
 pub fn compare(kb: &Kb, req: &Request) -> Result<Comparison, CompareError> {
-    compare_in(&Evidence::of(kb), req)
+    let ev = Evidence::of(kb);
+    let key = memo_key(&ev, req)?;
+    let memo = MEMO.get_or_init(Default::default);
+    if let Some(hit) = memo.lock().ok().and_then(|m| m.get(&key).cloned()) {
+        return answer_of(&hit);
+    }
+    let answer = match compare_in(&ev, req) {
+        Ok(c) => Ok(c),
+        Err(CompareError::Refused(r)) => Err(r),
+        Err(e @ CompareError::Input(_)) => return Err(e),
+    };
+    let answer = Arc::new(answer);
+    if let Ok(mut m) = memo.lock() {
+        if m.len() >= MEMO_CAPACITY {
+            m.clear();
+        }
+        m.insert(key, answer.clone());
+    }
+    answer_of(&answer)
+}
+
+/// Answers [`compare`] keeps (whole knowledge bases × requests) before starting afresh.
+pub const MEMO_CAPACITY: usize = 4096;
+
+/// A kept answer: the comparison or the refusal.
+type Answer = Result<Comparison, Box<Refusal>>;
+
+/// What a comparison depends on besides the knowledge base.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct MemoKey {
+    knowledge_version: String,
+    a: String,
+    b: String,
+    population: String,
+    endpoint: Endpoint,
+    allow_ttp: bool,
+}
+
+static MEMO: OnceLock<Mutex<HashMap<MemoKey, Arc<Answer>>>> = OnceLock::new();
+
+/// The memo key of a request, after the input checks [`compare_in`] makes first.
+fn memo_key(kb: &Evidence, req: &Request) -> Result<MemoKey, CompareError> {
+    let a = resolve_treatment(kb, "A", &req.a)?;
+    let b = resolve_treatment(kb, "B", &req.b)?;
+    let pop = resolve_population(kb, "--population", &req.population)?;
+    let endpoint = parse_endpoint("--endpoint", &req.endpoint)?;
+    Ok(MemoKey {
+        knowledge_version: kb.version().to_string(),
+        a: a.to_string(),
+        b: b.to_string(),
+        population: pop.id.clone(),
+        endpoint,
+        allow_ttp: req.allow_ttp,
+    })
+}
+
+fn answer_of(a: &Answer) -> Result<Comparison, CompareError> {
+    match a {
+        Ok(c) => Ok(c.clone()),
+        Err(r) => Err(CompareError::Refused(r.clone())),
+    }
 }
 
 /// [`compare`] on the evidence part alone.
@@ -1603,4 +1666,83 @@ pub fn forest(
         population: pop.map(|p| p.id.clone()),
         entries,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn json(r: &Result<Comparison, CompareError>) -> String {
+        match r {
+            Ok(c) => serde_json::to_string(c).unwrap(),
+            Err(CompareError::Refused(x)) => format!("refused {}", serde_json::to_string(x).unwrap()),
+            Err(CompareError::Input(e)) => format!("input {e}"),
+        }
+    }
+
+    #[test]
+    fn the_memo_hands_out_what_compare_in_computes() {
+        let kb = Kb::embedded().expect("knowledge loads");
+        let ev = Evidence::of(kb);
+        let mut nodes = kb.agents.node_ids();
+        nodes.extend(["Afinitor", "no-such-drug", ""]);
+        let mut kinds = BTreeSet::new();
+        for pop in ["pnet", "gi_lung", "nowhere"] {
+            for (endpoint, allow_ttp) in [("pfs", false), ("pfs", true), ("os", false), ("dfs", false)] {
+                for a in &nodes {
+                    for b in ["everolimus", "sunitinib", "placebo", "octreotide_lar", "Sutent"] {
+                        let req = Request {
+                            a: a.to_string(),
+                            b: b.into(),
+                            population: pop.into(),
+                            endpoint: endpoint.into(),
+                            allow_ttp,
+                        };
+                        let fresh = json(&compare_in(&ev, &req));
+                        assert_eq!(json(&compare(kb, &req)), fresh, "{req:?}");
+                        assert_eq!(json(&compare(kb, &req)), fresh, "{req:?} (kept)");
+                        kinds.insert(
+                            fresh
+                                .split_whitespace()
+                                .next()
+                                .unwrap()
+                                .chars()
+                                .take(6)
+                                .collect::<String>(),
+                        );
+                    }
+                }
+            }
+        }
+        // Answers, refusals and input errors were all exercised.
+        assert!(kinds.contains("refuse") && kinds.contains("input") && kinds.iter().any(|k| k.starts_with('{')));
+    }
+
+    #[test]
+    fn the_memo_is_per_knowledge_version() {
+        let kb = Kb::embedded().expect("knowledge loads");
+        let req = Request {
+            a: "everolimus".into(),
+            b: "sunitinib".into(),
+            population: "pnet".into(),
+            endpoint: "pfs".into(),
+            allow_ttp: false,
+        };
+        let k1 = memo_key(&Evidence::of(kb), &req).unwrap();
+        let other = Evidence {
+            knowledge_version: "sha256:0000000000000000",
+            ..Evidence::of(kb)
+        };
+        let k2 = memo_key(&other, &req).unwrap();
+        assert_ne!(k1, k2);
+        let alias = Request {
+            a: "Afinitor".into(),
+            ..req.clone()
+        };
+        assert_eq!(
+            memo_key(&Evidence::of(kb), &alias).unwrap(),
+            k1,
+            "keyed on the resolved ids"
+        );
+    }
 }

@@ -21,12 +21,25 @@ use crate::agents::Agents;
 use crate::populations::{Fit, Populations};
 use crate::provenance::{Source, Status};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::collections::HashMap;
 use std::fmt;
 
 /// All trials.
+///
+/// Built once at load with [`Trials::new`], which indexes every trial's id, name, aliases and
+/// registry ids by their normalised key ([`trial_key`]) so that [`Trials::get`] is one hash
+/// lookup. `trials` is public for reading; a list changed after construction must be rebuilt
+/// with [`Trials::new`] (a `Trials` without an index — `Default` — falls back to a scan).
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Trials {
     pub trials: Vec<Trial>,
+    /// Normalised key (id, name, alias, registry id) → position in `trials`; the first trial
+    /// naming a key wins, as in a scan (the validator rejects keys naming two trials).
+    #[serde(skip)]
+    index: HashMap<String, usize>,
+    /// Exact trial id → position in `trials`.
+    #[serde(skip)]
+    by_id: HashMap<String, usize>,
 }
 
 /// One trial (one file).
@@ -1103,15 +1116,45 @@ pub fn z_for_level(level: f64) -> Option<f64> {
 }
 
 impl Trials {
+    /// The trial base with its lookup indexes.
+    pub fn new(trials: Vec<Trial>) -> Trials {
+        let mut index = HashMap::new();
+        let mut by_id = HashMap::new();
+        for (i, t) in trials.iter().enumerate() {
+            by_id.entry(t.id.clone()).or_insert(i);
+            for k in t.keys() {
+                index.entry(trial_key(k)).or_insert(i);
+            }
+        }
+        Trials { trials, index, by_id }
+    }
+
+    /// Whether the indexes describe `trials` (false for a `Default` base filled by hand, or a
+    /// list grown after [`Trials::new`]; such a base is scanned instead).
+    fn indexed(&self) -> bool {
+        self.by_id.len() == self.trials.len()
+    }
+
     /// A trial by id, name or alias (case-insensitive; spaces and underscores read as hyphens).
     pub fn get(&self, key: &str) -> Option<&Trial> {
-        let k = trial_key(key);
-        self.trials.iter().find(|t| {
-            trial_key(&t.id) == k
-                || trial_key(&t.name) == k
-                || t.aliases.iter().any(|a| trial_key(a) == k)
-                || t.registry.iter().any(|r| trial_key(r) == k)
-        })
+        if !self.indexed() {
+            let k = trial_key(key);
+            return self.trials.iter().find(|t| t.keys().any(|x| trial_key(x) == k));
+        }
+        let i = if is_trial_key(key) {
+            self.index.get(key)
+        } else {
+            self.index.get(&trial_key(key))
+        };
+        i.and_then(|&i| self.trials.get(i))
+    }
+
+    /// A trial by its exact id.
+    pub fn by_id(&self, id: &str) -> Option<&Trial> {
+        if !self.indexed() {
+            return self.trials.iter().find(|t| t.id == id);
+        }
+        self.by_id.get(id).and_then(|&i| self.trials.get(i))
     }
 
     /// Every trial id, sorted.
@@ -1138,7 +1181,7 @@ impl Trials {
         };
         let mut out = Vec::new();
         for m in &pop.members {
-            let Some(t) = self.trials.iter().find(|t| t.id == m.trial) else {
+            let Some(t) = self.by_id(&m.trial) else {
                 continue;
             };
             if !t.design.kind.randomised() || t.design.kind == DesignKind::RandomisedNonComparative {
@@ -1198,7 +1241,7 @@ impl Trials {
         };
         let mut out = Vec::new();
         for m in &pop.members {
-            let Some(t) = self.trials.iter().find(|t| t.id == m.trial) else {
+            let Some(t) = self.by_id(&m.trial) else {
                 continue;
             };
             if !t.arms.iter().any(|a| a.agents.iter().any(|x| x == agent)) {
@@ -1231,6 +1274,13 @@ impl Trials {
     }
 }
 
+/// Whether `s` is already a normalised trial key ([`trial_key`] would return it unchanged):
+/// ASCII without upper case, whitespace or underscores.
+fn is_trial_key(s: &str) -> bool {
+    s.bytes()
+        .all(|b| b.is_ascii() && !b.is_ascii_uppercase() && !b.is_ascii_whitespace() && b != b'_')
+}
+
 /// Normalise a trial key: lowercase, spaces/underscores → hyphens.
 pub fn trial_key(s: &str) -> String {
     s.trim()
@@ -1241,6 +1291,14 @@ pub fn trial_key(s: &str) -> String {
 }
 
 impl Trial {
+    /// Every name the trial is looked up by: id, name, aliases, registry ids.
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        std::iter::once(&self.id)
+            .chain(std::iter::once(&self.name))
+            .chain(self.aliases.iter())
+            .chain(self.registry.iter())
+    }
+
     /// The verification status of the registry ids (`None` without registry ids).
     pub fn registry_status(&self) -> Option<Status> {
         if self.registry.is_empty() {
@@ -1340,5 +1398,72 @@ impl Trial {
         find(field)
             .or_else(|| field.rsplit_once('.').and_then(|(parent, _)| find(parent)))
             .unwrap_or(r.source.status)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The lookup as it was before the index: normalise every key of every trial, in order.
+    fn scan<'a>(t: &'a Trials, key: &str) -> Option<&'a str> {
+        let k = trial_key(key);
+        t.trials
+            .iter()
+            .find(|t| t.keys().any(|x| trial_key(x) == k))
+            .map(|t| t.id.as_str())
+    }
+
+    fn variants(k: &str) -> Vec<String> {
+        vec![
+            k.to_string(),
+            k.to_uppercase(),
+            k.to_lowercase(),
+            format!("  {k}\t"),
+            k.replace('-', " "),
+            k.replace('-', "_"),
+            k.replace(' ', "_").to_uppercase(),
+            format!("{k}x"),
+        ]
+    }
+
+    #[test]
+    fn indexed_lookup_answers_as_the_scan_for_every_key_of_every_trial() {
+        let kb = crate::Kb::embedded().expect("knowledge loads");
+        let t = &kb.trials;
+        assert!(t.indexed(), "the loaded base is indexed");
+        let mut checked = 0;
+        for trial in &t.trials {
+            assert_eq!(t.by_id(&trial.id).map(|x| x.id.as_str()), Some(trial.id.as_str()));
+            for k in trial.keys() {
+                for v in variants(k) {
+                    assert_eq!(t.get(&v).map(|x| x.id.as_str()), scan(t, &v), "key {v:?}");
+                    checked += 1;
+                }
+                assert_eq!(t.get(k).map(|x| x.id.as_str()), Some(trial.id.as_str()), "key {k:?}");
+            }
+        }
+        assert!(checked > 8 * 2 * t.trials.len(), "{checked} keys checked");
+        for k in ["", " ", "radiant", "RADIANT-99", "nct", "ÉTUDE", "radiant–3"] {
+            assert_eq!(t.get(k).map(|x| x.id.as_str()), scan(t, k), "key {k:?}");
+        }
+        assert!(t.by_id("RADIANT-3").is_none(), "by_id is exact");
+    }
+
+    #[test]
+    fn a_base_without_index_is_scanned() {
+        let kb = crate::Kb::embedded().expect("knowledge loads");
+        let t = Trials {
+            trials: kb.trials.trials.clone(),
+            ..Trials::default()
+        };
+        assert!(!t.indexed());
+        let first = &t.trials[0];
+        assert_eq!(t.get(&first.name.to_uppercase()).map(|x| &x.id), Some(&first.id));
+        assert_eq!(t.by_id(&first.id).map(|x| &x.id), Some(&first.id));
+        // Grown after construction: the index no longer covers the list, so it is not used.
+        let mut grown = Trials::new(kb.trials.trials[1..].to_vec());
+        grown.trials.push(first.clone());
+        assert_eq!(grown.get(&first.id).map(|x| &x.id), Some(&first.id));
     }
 }

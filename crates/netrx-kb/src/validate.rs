@@ -94,7 +94,7 @@ pub(crate) fn load_trials(files: &[(String, String)]) -> Result<Trials, KbError>
         trials.push(t);
     }
     trials.sort_by(|a, b| a.id.cmp(&b.id));
-    Ok(Trials { trials })
+    Ok(Trials::new(trials))
 }
 
 /// Every problem found, each naming its file and place. Empty = valid.
