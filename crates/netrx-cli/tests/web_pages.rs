@@ -370,6 +370,8 @@ fn editor_checks_with_load_case_and_refuses_stale_saves() {
         "edits kept"
     );
     let stored = c.get("/api/v1/cases/web-1").json();
+    let board = c.get("/cases/web-1").body;
+    assert!(board.contains("History: 2 revisions") && board.contains("/api/v1/cases/web-1/revisions/1"));
     assert_eq!(stored["patient"]["weight_kg"], 70.0);
     assert!(stored["patient"].get("ecog").is_none(), "the stale save stored nothing");
 

@@ -341,6 +341,8 @@ pub struct Board {
     pub knowledge_version: String,
     /// The tumour board's summary: (what, the answer, link to the section).
     pub glance: Vec<(String, String, String)>,
+    /// Every revision: (number, when, who).
+    pub history: Vec<(i64, String, String)>,
 }
 
 #[derive(Template)]
@@ -1176,11 +1178,11 @@ pub async fn build(st: &Shared, p: &Page, id: &str, region: Option<&str>, detail
         .map_err(|e| api_error_page(&e, None))?;
     let deidentified = !p.p.role().writes_cases();
     let id2 = id.to_string();
-    let head = st
+    let revisions = st
         .read(move |c| netrx_store::cases::revisions(c, &id2))
         .await
-        .ok()
-        .and_then(|v| v.into_iter().find(|r| r.revision == rev));
+        .unwrap_or_default();
+    let head = revisions.iter().find(|r| r.revision == rev).cloned();
     let options: Vec<(String, String)> = region
         .map(|r| vec![("region".to_string(), r.to_string())])
         .unwrap_or_default();
@@ -1275,6 +1277,7 @@ pub async fn build(st: &Shared, p: &Page, id: &str, region: Option<&str>, detail
             }),
             knowledge_version: kb.version().to_string(),
             glance: Vec::new(),
+            history: Vec::new(),
         };
         let mut board = board;
         board.glance = glance(&board, &raw);
@@ -1291,6 +1294,11 @@ pub async fn build(st: &Shared, p: &Page, id: &str, region: Option<&str>, detail
         }
     }
     let mut board = board;
+    board.history = revisions
+        .iter()
+        .rev()
+        .map(|r| (r.revision, view::when(&r.created_at), r.user.clone()))
+        .collect();
     if let Some(h) = head {
         board.saved = format!("saved {} by {}", view::when(&h.created_at), h.user);
     }
