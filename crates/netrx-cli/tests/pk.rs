@@ -603,7 +603,8 @@ fn tdm_respects_the_child_pugh_c_ceiling_and_resolves_aliases() {
 }
 
 /// The optional independent check against scipy's DOP853 ODE solver
-/// (tests/python/pk_scipy_check.py, 1e-6 relative) runs when python3 with scipy is present.
+/// (tests/python/pk_scipy_check.py, 1e-6 relative) runs when python3 with scipy is present;
+/// under `CI=true` (where .ci/run installs scipy) a missing scipy fails the test.
 #[test]
 fn scipy_ode_cross_check_when_available() {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
@@ -615,6 +616,10 @@ fn scipy_ode_cross_check_when_available() {
         .map(|s| s.success())
         .unwrap_or(false);
     if !has_scipy {
+        assert!(
+            std::env::var("CI").map(|v| v != "true").unwrap_or(true),
+            "python3 with numpy and scipy is required under CI=true (.ci/run installs them)"
+        );
         eprintln!(
             "python3 with scipy not found: scipy cross-check skipped (the RK45 validation in netrx-pk still runs)"
         );
