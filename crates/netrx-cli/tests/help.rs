@@ -5,7 +5,11 @@
 use std::process::Command;
 
 fn help(args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_netrx")).args(args).arg("--help").output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_netrx"))
+        .args(args)
+        .arg("--help")
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{args:?} --help failed");
     String::from_utf8(out.stdout).unwrap()
 }
@@ -35,7 +39,11 @@ fn subcommands(text: &str) -> Vec<String> {
 fn check(path: &mut Vec<String>, checked: &mut usize) {
     let args: Vec<&str> = path.iter().map(String::as_str).collect();
     let text = help(&args);
-    assert!(text.contains("Example"), "`netrx {} --help` shows no example:\n{text}", args.join(" "));
+    assert!(
+        text.contains("Example"),
+        "`netrx {} --help` shows no example:\n{text}",
+        args.join(" ")
+    );
     *checked += 1;
     for sub in subcommands(&text) {
         path.push(sub);
