@@ -30,6 +30,7 @@
 #![allow(clippy::needless_range_loop)]
 
 mod baseline;
+mod kernel;
 mod residuals;
 
 pub use baseline::{BaselineHazard, baseline_hazard};
@@ -465,8 +466,14 @@ pub(crate) struct Prepared {
     pub status: Vec<bool>,
     pub wt: Vec<f64>,
     pub off: Vec<f64>,
-    /// n×p row-major, sorted, centred and scaled
+    /// n rows of stride `ps` (row-major, sorted, centred and scaled; columns p..ps are zero
+    /// padding so that the iteration's kernels work on whole SIMD lanes)
     pub x: Vec<f64>,
+    /// row stride of `x`: p rounded up to a multiple of [`kernel::LANES`]
+    pub ps: usize,
+    /// within each tie group, its event rows first, then its censored rows (each in sorted
+    /// order): the order in which [`Prepared::iterate`] visits them
+    pub perm: Vec<u32>,
     pub means: Vec<f64>,
     pub scale: Vec<f64>,
     /// tie groups in sorted order
@@ -547,10 +554,11 @@ impl Prepared {
                 };
             }
         }
-        let mut x = vec![0.0; n * p];
+        let ps = kernel::padded(p);
+        let mut x = vec![0.0; n * ps];
         let mut wt = vec![0.0; n];
         for (r, &i) in order.iter().enumerate() {
-            x[r * p..(r + 1) * p].copy_from_slice(&xd[i * p..(i + 1) * p]);
+            x[r * ps..r * ps + p].copy_from_slice(&xd[i * p..(i + 1) * p]);
             wt[r] = wt_data[i];
         }
         drop(xd);
@@ -569,6 +577,7 @@ impl Prepared {
             }
         }
         let mut groups = Vec::new();
+        let mut perm = Vec::with_capacity(n);
         let mut r = 0;
         while r < n {
             let mut e = r + 1;
@@ -576,6 +585,8 @@ impl Prepared {
                 e += 1;
             }
             let ndead = status[r..e].iter().filter(|&&s| s).count();
+            perm.extend((r..e).filter(|&i| status[i]).map(|i| i as u32));
+            perm.extend((r..e).filter(|&i| !status[i]).map(|i| i as u32));
             groups.push(Group {
                 start: r,
                 end: e,
@@ -593,6 +604,8 @@ impl Prepared {
             wt,
             off,
             x,
+            ps,
+            perm,
             means,
             scale,
             groups,
@@ -600,110 +613,16 @@ impl Prepared {
         }
     }
 
+    /// Row `i` (sorted position) of the centred, scaled design: its p values.
+    #[inline]
+    pub(crate) fn row(&self, i: usize) -> &[f64] {
+        &self.x[i * self.ps..i * self.ps + self.p]
+    }
+
     /// Log partial likelihood, score vector and information matrix (full p×p) at `beta`
-    /// (scaled coordinates).
+    /// (scaled coordinates): see [`kernel`].
     pub(crate) fn iterate(&self, beta: &[f64], efron: bool, u: &mut [f64], imat: &mut [f64]) -> f64 {
-        let p = self.p;
-        let np = p * (p + 1) / 2;
-        u.iter_mut().for_each(|v| *v = 0.0);
-        imat.iter_mut().for_each(|v| *v = 0.0);
-        let mut a = vec![0.0; p];
-        let mut a2 = vec![0.0; p];
-        let mut cmat = vec![0.0; np];
-        let mut cmat2 = vec![0.0; np];
-        let mut denom = 0.0;
-        let mut ll = 0.0;
-        for g in self.groups.iter().rev() {
-            if g.last_in_stratum {
-                denom = 0.0;
-                a.iter_mut().for_each(|v| *v = 0.0);
-                cmat.iter_mut().for_each(|v| *v = 0.0);
-            }
-            let mut deadwt = 0.0;
-            let mut denom2 = 0.0;
-            for i in g.start..g.end {
-                let xi = &self.x[i * p..(i + 1) * p];
-                let mut z = self.off[i];
-                for j in 0..p {
-                    z += beta[j] * xi[j];
-                }
-                let risk = z.exp() * self.wt[i];
-                if self.status[i] {
-                    deadwt += self.wt[i];
-                    denom2 += risk;
-                    ll += self.wt[i] * z;
-                    for j in 0..p {
-                        u[j] += self.wt[i] * xi[j];
-                    }
-                    accumulate(&mut a2, &mut cmat2, risk, xi);
-                } else {
-                    denom += risk;
-                    accumulate(&mut a, &mut cmat, risk, xi);
-                }
-            }
-            let nd = g.ndead;
-            if nd == 0 {
-                continue;
-            }
-            if !efron || nd == 1 {
-                denom += denom2;
-                ll -= deadwt * denom.ln();
-                for j in 0..p {
-                    a[j] += a2[j];
-                }
-                for k in 0..np {
-                    cmat[k] += cmat2[k];
-                }
-                add_information(u, imat, &a, &cmat, denom, deadwt, p);
-            } else {
-                // Efron: the d tied deaths enter the k-th term with fraction f_k = (k+1)/d,
-                // D_k = D + f_k·E. The d terms of the score and information are sums of
-                // a_k/D_k and (C_k − a_k a_kᵀ/D_k)/D_k with a_k = a + f_k a₂, C_k = C + f_k C₂,
-                // so they need only five scalar sums over k and O(p²) work per tie group
-                // (R's coxfit6 does O(d·p²)); identical up to rounding.
-                let ndf = nd as f64;
-                let wtave = deadwt / ndf;
-                let (mut s_i, mut s_f, mut s_i2, mut s_f2, mut s_ff2) = (0.0, 0.0, 0.0, 0.0, 0.0);
-                for k in 0..nd {
-                    let f = (k + 1) as f64 / ndf;
-                    let d = denom + f * denom2;
-                    ll -= wtave * d.ln();
-                    let inv = 1.0 / d;
-                    let inv2 = inv * inv;
-                    s_i += inv;
-                    s_f += f * inv;
-                    s_i2 += inv2;
-                    s_f2 += f * inv2;
-                    s_ff2 += f * f * inv2;
-                }
-                let mut kk = 0;
-                for i in 0..p {
-                    u[i] -= wtave * (a[i] * s_i + a2[i] * s_f);
-                    let (ai, a2i) = (a[i], a2[i]);
-                    for j in 0..=i {
-                        let v = cmat[kk] * s_i + cmat2[kk] * s_f
-                            - (ai * a[j] * s_i2 + (ai * a2[j] + a2i * a[j]) * s_f2 + a2i * a2[j] * s_ff2);
-                        imat[i * p + j] += wtave * v;
-                        kk += 1;
-                    }
-                }
-                denom += denom2;
-                for j in 0..p {
-                    a[j] += a2[j];
-                }
-                for k in 0..np {
-                    cmat[k] += cmat2[k];
-                }
-            }
-            a2.iter_mut().for_each(|v| *v = 0.0);
-            cmat2.iter_mut().for_each(|v| *v = 0.0);
-        }
-        for i in 0..p {
-            for j in 0..i {
-                imat[j * p + i] = imat[i * p + j];
-            }
-        }
-        ll
+        kernel::iterate(self, beta, efron, u, imat)
     }
 }
 
@@ -727,7 +646,7 @@ impl Prepared {
         imat.iter_mut().for_each(|v| *v = 0.0);
         let risk: Vec<f64> = (0..self.n)
             .map(|i| {
-                let xi = &self.x[i * p..(i + 1) * p];
+                let xi = self.row(i);
                 (self.off[i] + xi.iter().zip(beta).map(|(a, b)| a * b).sum::<f64>()).exp()
             })
             .collect();
@@ -748,7 +667,7 @@ impl Prepared {
             }
             for i in g.start..g.end {
                 if self.status[i] {
-                    let xi = &self.x[i * p..(i + 1) * p];
+                    let xi = self.row(i);
                     ll += self.off[i] + xi.iter().zip(beta).map(|(a, b)| a * b).sum::<f64>();
                     for j in 0..p {
                         u[j] += xi[j];
@@ -762,7 +681,7 @@ impl Prepared {
             let mut seen = 0usize;
             for m in g.start..stratum_end[gi] {
                 let r = risk[m];
-                let x = &self.x[m * p..(m + 1) * p];
+                let x = self.row(m);
                 seen += 1;
                 for k in (1..=d.min(seen)).rev() {
                     let (lo, hi) = d2.split_at_mut(k * np);
@@ -802,32 +721,6 @@ impl Prepared {
             }
         }
         ll
-    }
-}
-
-#[inline]
-fn accumulate(a: &mut [f64], cmat: &mut [f64], risk: f64, xi: &[f64]) {
-    let mut k = 0;
-    for i in 0..xi.len() {
-        let rx = risk * xi[i];
-        a[i] += rx;
-        for &xj in &xi[..=i] {
-            cmat[k] += rx * xj;
-            k += 1;
-        }
-    }
-}
-
-#[inline]
-fn add_information(u: &mut [f64], imat: &mut [f64], a: &[f64], cmat: &[f64], denom: f64, wt: f64, p: usize) {
-    let mut k = 0;
-    for i in 0..p {
-        let mi = a[i] / denom;
-        u[i] -= wt * mi;
-        for j in 0..=i {
-            imat[i * p + j] += wt * (cmat[k] - mi * a[j]) / denom;
-            k += 1;
-        }
     }
 }
 

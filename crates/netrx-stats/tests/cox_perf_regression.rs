@@ -33,6 +33,7 @@ impl Rng {
 
 /// X ~ N(0, 1) (10 columns, column by column), β = linspace(−0.5, 0.5), event ~ Exp(e^{xβ}/365),
 /// censoring ~ U(0, 1095), times rounded up to whole days.
+#[allow(clippy::needless_range_loop)] // x is column-major: x[j][i]
 fn perf_model(n: usize) -> (Vec<Vec<f64>>, Vec<f64>, Vec<bool>) {
     let p = 10;
     let mut rng = Rng(20240611);

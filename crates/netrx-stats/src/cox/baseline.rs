@@ -33,7 +33,7 @@ pub fn baseline_hazard(data: &CoxData<'_>, fit: &CoxFit, centered: bool) -> Base
     };
     let risk: Vec<f64> = (0..n)
         .map(|r| {
-            let xi = &prep.x[r * p..(r + 1) * p];
+            let xi = prep.row(r);
             let mut z = prep.off[r] - shift;
             for j in 0..p {
                 if !fit.singular[j] {

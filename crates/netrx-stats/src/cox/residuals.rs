@@ -51,7 +51,7 @@ pub(crate) fn score_residuals_sorted(prep: &Prepared, risk: &[f64], efron: bool)
         for i in g.start..g.end {
             let rw = risk[i] * prep.wt[i];
             denom += rw;
-            let xi = &prep.x[i * p..(i + 1) * p];
+            let xi = prep.row(i);
             for j in 0..p {
                 a[j] += rw * xi[j];
             }
@@ -100,7 +100,7 @@ pub(crate) fn score_residuals_sorted(prep: &Prepared, risk: &[f64], efron: bool)
     let mut cum2 = vec![0.0; p];
     for (gi, g) in prep.groups.iter().enumerate() {
         for i in g.start..g.end {
-            let xi = &prep.x[i * p..(i + 1) * p];
+            let xi = prep.row(i);
             let r = risk[i];
             let out = &mut resid[i * p..(i + 1) * p];
             if prep.status[i] {
@@ -140,7 +140,7 @@ pub(crate) fn score_residuals(prep: &Prepared, coef: &[f64], efron: bool, with_o
             if all_zero && !with_offset {
                 return 1.0;
             }
-            let xi = &prep.x[i * p..(i + 1) * p];
+            let xi = prep.row(i);
             let mut z = if with_offset { prep.off[i] } else { 0.0 };
             for j in 0..p {
                 z += bs[j] * xi[j];
