@@ -1195,13 +1195,32 @@ fn heterogeneity(
             (name(t), format!("{why}{note}"))
         })
         .collect();
+    // A trial whose early stopping the references do not state is named as such: netrx cannot
+    // say that it ran to its planned analysis, so the check does not pass silently.
+    let unstated: Vec<String> = trials
+        .iter()
+        .filter(|t| t.design.stopped_early == StoppedEarly::NotStated)
+        .map(|t| name(t))
+        .collect();
+    let unstated_text = || {
+        format!(
+            "not stated in the references for {} (whether {} ran to the planned analysis is unknown)",
+            unstated.join(", "),
+            if unstated.len() == 1 { "it" } else { "they" }
+        )
+    };
     out.push(Check {
         check: "stopped_early",
-        warn: !stops.is_empty(),
-        detail: if stops.is_empty() {
-            "No trial on the path stopped early.".into()
-        } else {
-            format!("Stopped early: {}", list(&stops))
+        warn: !stops.is_empty() || !unstated.is_empty(),
+        detail: match (stops.is_empty(), unstated.is_empty()) {
+            (true, true) => "No trial on the path stopped early.".into(),
+            (false, true) => format!("Stopped early: {}", list(&stops)),
+            (true, false) if unstated.len() == trials.len() => format!("Early stopping {}.", unstated_text()),
+            (true, false) => format!(
+                "Early stopping {}; the other trials on the path did not stop early.",
+                unstated_text()
+            ),
+            (false, false) => format!("Stopped early: {}; early stopping {}.", list(&stops), unstated_text()),
         },
     });
 
@@ -1716,6 +1735,102 @@ mod tests {
         }
         // Answers, refusals and input errors were all exercised.
         assert!(kinds.contains("refuse") && kinds.contains("input") && kinds.iter().any(|k| k.starts_with('{')));
+    }
+
+    fn stopped_early(c: &Comparison) -> &Check {
+        c.checks
+            .iter()
+            .find(|x| x.check == "stopped_early")
+            .expect("always checked")
+    }
+
+    fn ok(kb: &Kb, a: &str, b: &str, pop: &str) -> Comparison {
+        let req = Request {
+            a: a.into(),
+            b: b.into(),
+            population: pop.into(),
+            endpoint: "pfs".into(),
+            allow_ttp: false,
+        };
+        compare(kb, &req).unwrap_or_else(|e| panic!("{a} vs {b} in {pop}: {e}"))
+    }
+
+    #[test]
+    fn early_stopping_the_references_do_not_state_is_said_to_be_not_stated() {
+        let kb = Kb::embedded().expect("knowledge loads");
+        // RADIANT-4 (stopped_early = not_stated in knowledge/trials/radiant-4.toml), alone.
+        let c = ok(kb, "everolimus", "placebo", "gi_lung");
+        assert_eq!(c.path, ["radiant-4"]);
+        let s = stopped_early(&c);
+        assert!(s.warn, "{s:?}");
+        assert!(
+            s.detail.contains("not stated") && s.detail.contains("RADIANT-4"),
+            "{s:?}"
+        );
+        assert!(!s.detail.contains("No trial on the path stopped early"), "{s:?}");
+        assert!(
+            c.warnings
+                .iter()
+                .any(|w| w.contains("RADIANT-4") && w.contains("not stated"))
+        );
+        // COMPETE, a direct answer (not_stated).
+        let c = ok(kb, "lu177_edotreotide", "everolimus", "gep");
+        assert!(
+            stopped_early(&c)
+                .detail
+                .contains("not stated in the references for COMPETE"),
+            "{:?}",
+            stopped_early(&c)
+        );
+        // RADIANT-3 (no) and A6181111 (stopped for benefit): no "not stated".
+        let c = ok(kb, "everolimus", "sunitinib", "pnet");
+        let s = stopped_early(&c);
+        assert!(s.warn && s.detail.starts_with("Stopped early: A6181111") && !s.detail.contains("not stated"));
+        // RADIANT-3 alone (no): the check passes.
+        let c = ok(kb, "everolimus", "placebo", "pnet");
+        assert_eq!(c.path, ["radiant-3"]);
+        let s = stopped_early(&c);
+        assert!(!s.warn && s.detail == "No trial on the path stopped early.", "{s:?}");
+    }
+
+    #[test]
+    fn no_comparison_claims_that_no_trial_stopped_early_unless_every_trial_says_so() {
+        let kb = Kb::embedded().expect("knowledge loads");
+        let nodes = kb.agents.node_ids();
+        let mut seen = [0usize; 3];
+        for pop in kb.populations.ids() {
+            for a in &nodes {
+                for b in &nodes {
+                    let req = Request {
+                        a: a.to_string(),
+                        b: b.to_string(),
+                        population: pop.into(),
+                        endpoint: "pfs".into(),
+                        allow_ttp: true,
+                    };
+                    let Ok(c) = compare(kb, &req) else { continue };
+                    let s = stopped_early(&c);
+                    let trials: Vec<&Trial> = c.path.iter().map(|t| kb.trials.by_id(t).unwrap()).collect();
+                    let all_no = trials.iter().all(|t| t.design.stopped_early == StoppedEarly::No);
+                    assert_eq!(
+                        s.detail == "No trial on the path stopped early.",
+                        all_no,
+                        "{:?}: {s:?}",
+                        c.path
+                    );
+                    assert_eq!(s.warn, !all_no, "{:?}: {s:?}", c.path);
+                    for t in trials
+                        .iter()
+                        .filter(|t| t.design.stopped_early == StoppedEarly::NotStated)
+                    {
+                        assert!(s.detail.contains(&t.name) && s.detail.contains("not stated"), "{s:?}");
+                        seen[0] += 1;
+                    }
+                    seen[if all_no { 1 } else { 2 }] += 1;
+                }
+            }
+        }
+        assert!(seen.iter().all(|n| *n > 0), "not stated / all no / some stop: {seen:?}");
     }
 
     #[test]
