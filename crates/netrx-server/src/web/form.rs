@@ -331,6 +331,9 @@ pub struct FieldError {
     pub message: String,
 }
 
+/// Rows a list may have on the form (more: use the JSON view).
+pub const MAX_ROWS: usize = 1000;
+
 /// The editor's state: the raw text of every input, and the number of rows of each list.
 #[derive(Debug, Clone, Default)]
 pub struct CaseForm {
@@ -338,6 +341,8 @@ pub struct CaseForm {
     pub values: BTreeMap<String, String>,
     /// List path → rows shown.
     pub rows: BTreeMap<&'static str, usize>,
+    /// Lists posted with more than [`MAX_ROWS`] rows (the extra rows are not read).
+    pub too_many: Vec<&'static str>,
 }
 
 fn fmt_value(v: &Value) -> String {
@@ -426,7 +431,16 @@ impl CaseForm {
         let mut f = CaseForm::default();
         for (k, v) in pairs {
             let multi = spec(k).is_some_and(|s| matches!(s.kind, Kind::Multi(_)));
-            let known = spec(k).is_some() || row_of(k).is_some();
+            let row = row_of(k);
+            if let Some((list, i, _)) = &row
+                && *i >= MAX_ROWS
+            {
+                if !f.too_many.contains(list) {
+                    f.too_many.push(list);
+                }
+                continue;
+            }
+            let known = spec(k).is_some() || row.is_some();
             if !known {
                 continue;
             }
@@ -449,7 +463,7 @@ impl CaseForm {
                 .unwrap_or(0);
             // Keep the rows as posted, with at least one blank row to type into.
             let filled = (0..max).filter(|i| !row_blank(&f.values, r, *i)).count();
-            f.rows.insert(r.path, max.max(filled + 1));
+            f.rows.insert(r.path, max.max(filled + 1).min(MAX_ROWS));
         }
         f
     }
@@ -491,6 +505,15 @@ impl CaseForm {
                     message: m,
                 }),
             }
+        }
+        for list in &self.too_many {
+            errors.push(FieldError {
+                field: list.to_string(),
+                path: list.to_string(),
+                message: format!(
+                    "more than {MAX_ROWS} rows were sent; allowed: at most {MAX_ROWS} rows on the form (use the JSON view for longer lists)"
+                ),
+            });
         }
         let mut index = BTreeMap::new();
         for r in ROWS {
@@ -986,6 +1009,20 @@ mod tests {
         assert_eq!(label_of("adverse_events[0]"), "Adverse events, row 1");
         assert_eq!(label_of("tumor.mitoses"), "Mitotic count");
         assert_eq!(label_of("tumor.mitoses.per_2mm2"), "mitoses per 2 mm²");
+    }
+
+    #[test]
+    fn absurd_row_numbers_are_refused_not_looped_over() {
+        let pairs = vec![("labs[99999999].value".to_string(), "1".to_string())];
+        let f = CaseForm::from_post(&pairs);
+        assert!(f.row_count("labs") <= MAX_ROWS);
+        let (_, errors, _) = f.to_json();
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.field == "labs" && e.message.contains("JSON view")),
+            "{errors:?}"
+        );
     }
 
     #[test]
