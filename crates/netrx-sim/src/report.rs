@@ -17,7 +17,7 @@ pub const OUTCOMES: [(&str, &str, &str, bool); 6] = [
     ("total_pfs", "Total PFS across lines", "months", true),
     ("os", "Overall survival", "months", true),
     ("on_treatment", "Time on treatment", "months", false),
-    ("aes", "Grade 3–4 adverse events", "events per patient", false),
+    ("aes", "Grade 3–4 AEs", "per patient", false),
     ("qalys", "QALYs", "QALYs", false),
     ("costs", "Costs", "currency", false),
 ];
@@ -575,6 +575,10 @@ pub fn acceptability_curve(r: &Report, grid: &[f64]) -> Vec<(String, Vec<f64>)> 
     out
 }
 
+fn trim(s: String) -> String {
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
 fn f2(x: f64) -> String {
     if x.is_nan() { "–".into() } else { format!("{x:.2}") }
 }
@@ -608,8 +612,8 @@ pub fn render_text(r: &Report) -> String {
         let _ = writeln!(
             s,
             "Discounting: QALYs {}%/year, costs {}%/year.",
-            r.run.discount_qalys_per_year * 100.0,
-            r.run.discount_costs_per_year * 100.0
+            trim(format!("{:.6}", r.run.discount_qalys_per_year * 100.0)),
+            trim(format!("{:.6}", r.run.discount_costs_per_year * 100.0))
         );
     }
     let has_psa = r.run.psa_draws > 0;
@@ -618,7 +622,7 @@ pub fn render_text(r: &Report) -> String {
         let _ = writeln!(s, "  lines: {}", q.lines.join(" → "));
         let _ = writeln!(
             s,
-            "  {:<28} {:>10} {:>8} {:>10}   {}",
+            "  {:<36} {:>10} {:>8} {:>10}   {}",
             "outcome",
             "mean",
             "±MCSE",
@@ -647,10 +651,15 @@ pub fn render_text(r: &Report) -> String {
                 (Some(a), None) => format!("{} to {}", f2(a.lower), f2(a.upper)),
                 _ => String::new(),
             };
+            let name = if o.unit == *label {
+                label.to_string()
+            } else {
+                format!("{label} ({})", o.unit)
+            };
             let _ = writeln!(
                 s,
-                "  {:<28} {:>10} {:>8} {:>10}   {}",
-                format!("{label} ({})", o.unit),
+                "  {:<36} {:>10} {:>8} {:>10}   {}",
+                name,
                 f2(o.mean),
                 f3(o.mcse),
                 med,
@@ -667,7 +676,7 @@ pub fn render_text(r: &Report) -> String {
                 .collect();
             let _ = writeln!(
                 s,
-                "  line {} {:<34} started {:>5.1}%  died {:>5.1}%  progressed {:>5.1}%  mean {:>6.2} mo (on treatment {:>6.2}){}",
+                "  line {} {:<38} started {:>5.1}%  died {:>5.1}%  progressed {:>5.1}%  mean {:>6.2} mo (on treatment {:>6.2}){}",
                 l.line,
                 l.label,
                 l.started * 100.0,

@@ -307,6 +307,12 @@ fn bad(field: &str, value: impl std::fmt::Display, allowed: impl std::fmt::Displ
     InputError::invalid(field, value, allowed)
 }
 
+/// A rate as a percentage without binary noise (0.035 → "3.5").
+fn percent(x: f64) -> String {
+    let s = format!("{:.6}", x * 100.0);
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
 fn positive(field: &str, v: f64) -> Result<f64, InputError> {
     if v.is_finite() && v > 0.0 {
         Ok(v)
@@ -357,6 +363,8 @@ struct Builder<'a> {
     assumptions: Vec<String>,
     warnings: Vec<String>,
     illustrative: Vec<String>,
+    /// UNVERIFIED sources and the inputs taken from each.
+    unverified: Vec<(String, Vec<String>)>,
 }
 
 impl<'a> Builder<'a> {
@@ -365,12 +373,11 @@ impl<'a> Builder<'a> {
             self.illustrative.push(name.clone());
         }
         if provenance.status == "unverified" {
-            self.warnings.push(format!(
-                "{name} = {} comes from a source the references mark UNVERIFIED: {}{}",
-                trials::num(base),
-                provenance.reference,
-                provenance.note.as_ref().map(|n| format!(" ({n})")).unwrap_or_default()
-            ));
+            let item = format!("{name} = {}", trials::num(base));
+            match self.unverified.iter_mut().find(|(r, _)| *r == provenance.reference) {
+                Some((_, items)) => items.push(item),
+                None => self.unverified.push((provenance.reference.clone(), vec![item])),
+            }
         }
         self.params.push(Param {
             name,
@@ -1627,6 +1634,7 @@ pub fn load(text: &str, kb: &Kb) -> Result<Model, InputError> {
         assumptions: generic_assumptions(),
         warnings: Vec::new(),
         illustrative: Vec::new(),
+        unverified: Vec::new(),
     };
     let (dq, dc) = match &spec.discount {
         None => {
@@ -1647,8 +1655,8 @@ pub fn load(text: &str, kb: &Kb) -> Result<Model, InputError> {
             let src = source_text("discount.source", &Some(d.source.clone()))?;
             b.assumptions.push(format!(
                 "Discounting (continuous, equivalent to {}%/year for QALYs and {}%/year for costs): {src}{}.",
-                trials::num(q * 100.0),
-                trials::num(c * 100.0),
+                percent(q),
+                percent(c),
                 if d.illustrative { " — ILLUSTRATIVE" } else { "" }
             ));
             (q, c)
@@ -1971,6 +1979,12 @@ pub fn load(text: &str, kb: &Kb) -> Result<Model, InputError> {
             b.warnings
                 .push(format!("treatments.{}: defined but used by no sequence", t.id));
         }
+    }
+    for (reference, items) in std::mem::take(&mut b.unverified) {
+        b.warnings.push(format!(
+            "UNVERIFIED in the references: {reference} — used for {}",
+            items.join(", ")
+        ));
     }
     if !b.illustrative.is_empty() {
         b.warnings.insert(
