@@ -4,7 +4,7 @@ use crate::error::{CliError, CliResult};
 use crate::io;
 use std::path::PathBuf;
 
-/// Serve the netrx HTTP API (and later the web app) on an SQLite database.
+/// Serve the netrx web app, HTTP API, FHIR import and CDS Hooks service on an SQLite database.
 #[derive(clap::Args)]
 #[command(after_help = "\
 Examples:
