@@ -271,6 +271,48 @@ impl Ctcae {
     pub fn term_ids(&self) -> Vec<&str> {
         self.term.iter().map(|t| t.id.as_str()).collect()
     }
+
+    /// Up to three term ids close to an unknown `name` (for "did you mean"):
+    /// ids or aliases that contain it or are contained in it (at least 4
+    /// characters), then those within a small edit distance, nearest first.
+    pub fn suggest(&self, name: &str) -> Vec<&str> {
+        let n = normalize_id(name);
+        if n.is_empty() {
+            return vec![];
+        }
+        let mut scored: Vec<(usize, &str)> = vec![];
+        for t in &self.term {
+            let best = std::iter::once(t.id.clone())
+                .chain(t.aliases.iter().map(|a| normalize_id(a)))
+                .filter_map(|c| {
+                    if n.len() >= 4 && c.len() >= 4 && (c.contains(&n) || n.contains(&c)) {
+                        return Some(0);
+                    }
+                    let d = edit_distance(&n, &c);
+                    (d <= (n.len().max(c.len()) / 4).max(1)).then_some(d)
+                })
+                .min();
+            if let Some(d) = best {
+                scored.push((d, t.id.as_str()));
+            }
+        }
+        scored.sort_by_key(|&(d, _)| d);
+        scored.into_iter().take(3).map(|(_, id)| id).collect()
+    }
+}
+
+/// Levenshtein distance over chars.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
 }
 
 fn check_bands(test: &str, bands: &[Band]) -> Result<(), String> {
@@ -290,4 +332,93 @@ fn check_bands(test: &str, bands: &[Band]) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::edit_distance;
+    use crate::Kb;
+    use crate::provenance::Status;
+
+    fn kb() -> &'static Kb {
+        Kb::embedded().expect("embedded knowledge loads")
+    }
+
+    #[test]
+    fn label_warning_and_reference_terms_resolve_with_aliases() {
+        let c = &kb().ctcae;
+        // (name as a user may write it, term id, §B.4 row family)
+        for (name, id, category) in [
+            ("angioedema", "angioedema", "other_non_hematologic"),
+            ("Angio-oedema", "angioedema", "other_non_hematologic"),
+            ("acute_kidney_injury", "acute_kidney_injury", "other_non_hematologic"),
+            ("renal failure", "acute_kidney_injury", "other_non_hematologic"),
+            ("hypophosphatemia", "hypophosphatemia", "other_non_hematologic"),
+            ("Hypophosphataemia", "hypophosphatemia", "other_non_hematologic"),
+            ("hypokalaemia", "hypokalemia", "other_non_hematologic"),
+            ("impaired wound healing", "wound_complication", "other_non_hematologic"),
+            (
+                "hand-foot syndrome",
+                "palmar_plantar_erythrodysesthesia_syndrome",
+                "other_non_hematologic",
+            ),
+            ("nail_disorder", "nail_changes", "other_non_hematologic"),
+            ("hypertension", "hypertension", "other_non_hematologic"),
+            ("hypersensitivity", "allergic_reaction", "other_non_hematologic"),
+            ("HBV reactivation", "hepatitis_b_reactivation", "infection"),
+            ("lymphopenia", "lymphocyte_count_decreased", "none"),
+            ("leucopenia", "white_blood_cell_decreased", "none"),
+            // the terms the review's Table 5 names, already in the vocabulary
+            ("peripheral oedema", "edema_limbs", "other_non_hematologic"),
+            ("decreased appetite", "anorexia", "other_non_hematologic"),
+            ("weight_loss", "weight_loss", "other_non_hematologic"),
+        ] {
+            let t = c.term(name).unwrap_or_else(|| panic!("{name} is accepted"));
+            assert_eq!((t.id.as_str(), t.category.as_str()), (id, category), "{name}");
+        }
+    }
+
+    #[test]
+    fn unconfirmed_term_names_say_so() {
+        // Names not checked against a CTCAE v5.0 source are UNVERIFIED; the names checked
+        // against admiral's machine-readable v5.0 criteria are verified_secondary, never verified.
+        let c = &kb().ctcae;
+        let s = &c.term("angioedema").unwrap().source;
+        assert_eq!(s.status, Status::Unverified);
+        assert!(s.note.as_deref().unwrap_or("").contains("not checked"));
+        for id in [
+            "hypokalemia",
+            "lymphocyte_count_decreased",
+            "alanine_aminotransferase_increased",
+        ] {
+            let s = &c.term(id).unwrap().source;
+            assert_eq!(s.status, Status::VerifiedSecondary, "{id}");
+            assert!(s.reference.contains("admiral"), "{id}");
+        }
+        // No criterion text is invented for the clinician-graded terms.
+        for id in ["angioedema", "acute_kidney_injury", "hypophosphatemia", "hypertension"] {
+            assert!(c.term(id).unwrap().grades.is_empty(), "{id}");
+        }
+    }
+
+    #[test]
+    fn suggestions_for_unknown_terms() {
+        let c = &kb().ctcae;
+        assert_eq!(c.suggest("mucositis").first(), Some(&"mucositis_oral"));
+        assert_eq!(c.suggest("angiodema").first(), Some(&"angioedema"));
+        assert_eq!(c.suggest("hypophosphatemie").first(), Some(&"hypophosphatemia"));
+        assert_eq!(c.suggest("kidney injury").first(), Some(&"acute_kidney_injury"));
+        assert!(c.suggest("xyzzy_quux").is_empty());
+        assert!(c.suggest("").is_empty());
+        assert!(c.suggest("infection").len() <= 3);
+    }
+
+    #[test]
+    fn edit_distance_known_values() {
+        // Textbook values: kitten → sitting 3, flaw → lawn 2.
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("flaw", "lawn"), 2);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("abc", "abc"), 0);
+    }
 }
