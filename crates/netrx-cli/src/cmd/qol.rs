@@ -115,13 +115,28 @@ pub fn run(a: Args) -> CliResult {
     }
 }
 
+/// "v4" for a version number; "(version not stated in the references)" for the data's
+/// wording when the references give no number.
+fn version_label(v: &str) -> String {
+    if v.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("v{v}")
+    } else {
+        format!("(version {v})")
+    }
+}
+
 /// The human summary: per instrument, a table of scales (rows) by assessment date (columns).
 pub fn render(r: &QolReport) -> String {
     let mut s = String::new();
     s.push_str(&format!("{}: quality of life\n", r.case_id));
     for inst in &r.instruments {
         let cols: Vec<_> = r.assessments.iter().filter(|a| a.instrument.id() == inst.id).collect();
-        s.push_str(&format!("  {} v{} — {}\n", inst.id, inst.version, inst.title));
+        s.push_str(&format!(
+            "  {} {} — {}\n",
+            inst.id,
+            version_label(&inst.version),
+            inst.title
+        ));
         s.push_str(&format!("    {:<8}", "Scale"));
         for a in &cols {
             s.push_str(&format!("  {:>10}", a.date.to_string()));
