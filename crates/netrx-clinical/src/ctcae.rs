@@ -409,6 +409,27 @@ pub fn grade_lab(kb: &Kb, input: &LabInput) -> Result<LabGrade, InputError> {
     Ok(g)
 }
 
+/// The error for an adverse-event term that is not in the vocabulary: the
+/// nearest terms ("did you mean"), the vocabulary's size and where it is
+/// listed — one line, however large the vocabulary grows.
+pub fn unknown_term(kb: &Kb, field: String, given: &str) -> InputError {
+    let near = kb.ctcae.suggest(given);
+    let hint = if near.is_empty() {
+        String::new()
+    } else {
+        format!("did you mean {}? ", near.join(" or "))
+    };
+    InputError::invalid(
+        field,
+        format!("{given:?}"),
+        format!(
+            "a CTCAE v5.0 term in snake_case or one of its aliases (e.g. stomatitis, thrombocytopenia, rash); {hint}\
+             `netrx tox --help` lists the {} terms",
+            kb.ctcae.term.len()
+        ),
+    )
+}
+
 /// The knowledge-dependent checks of a case's `labs` and `adverse_events`:
 /// lab test ids, units, and CTCAE terms with their grade ranges.
 pub fn check_labs_and_events(case: &Case, kb: &Kb) -> Result<(), InputError> {
@@ -428,16 +449,10 @@ pub fn check_labs_and_events(case: &Case, kb: &Kb) -> Result<(), InputError> {
     }
     for (i, e) in case.adverse_events.iter().enumerate() {
         let f = format!("adverse_events[{i}]");
-        let term = kb.ctcae.term(&e.term).ok_or_else(|| {
-            InputError::invalid(
-                format!("{f}.term"),
-                format!("{:?}", e.term),
-                format!(
-                    "a CTCAE v5.0 term in snake_case: {} (aliases such as stomatitis, thrombocytopenia, neutropenia, rash are accepted)",
-                    kb.ctcae.term_ids().join(", ")
-                ),
-            )
-        })?;
+        let term = kb
+            .ctcae
+            .term(&e.term)
+            .ok_or_else(|| unknown_term(kb, format!("{f}.term"), &e.term))?;
         let (lo, hi) = term.grade_range();
         if e.grade < lo || e.grade > hi {
             return Err(InputError::invalid(

@@ -556,6 +556,14 @@ impl Replay<'_> {
         }
         let g = event.grade;
         let term = kb.ctcae.term(&event.term).expect("terms are checked by load_case");
+        if event.category != "none" && term.source.status == Status::Unverified {
+            // The row's source is shown; the term's own UNVERIFIED mark must stay visible too.
+            d.notes.push(format!(
+                "CTCAE v5.0 term '{}' is UNVERIFIED in the references: {}",
+                term.name,
+                term.source.note.as_deref().unwrap_or(&term.source.reference)
+            ));
+        }
         let mut threshold = g.saturating_sub(1);
         if g >= 5 {
             let g5 = &kb.everolimus.modifications.grade_5;
@@ -862,13 +870,10 @@ pub fn replay(case: &Case, kb: &Kb, region: Region) -> Result<ToxReport, InputEr
         ));
     }
     for (i, e) in case.adverse_events.iter().enumerate() {
-        let term = kb.ctcae.term(&e.term).ok_or_else(|| {
-            InputError::invalid(
-                format!("adverse_events[{i}].term"),
-                format!("{:?}", e.term),
-                "a CTCAE v5.0 term (see netrx_clinical::load_case)",
-            )
-        })?;
+        let term = kb
+            .ctcae
+            .term(&e.term)
+            .ok_or_else(|| crate::ctcae::unknown_term(kb, format!("adverse_events[{i}].term"), &e.term))?;
         if start.is_some_and(|s| e.date < s) {
             before_start.push(format!("adverse_events[{i}]"));
             continue;

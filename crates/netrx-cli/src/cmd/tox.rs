@@ -8,9 +8,7 @@ use netrx_clinical::tox::{Decision, ToxReport};
 use netrx_kb::label::Action;
 use std::path::PathBuf;
 
-/// Everolimus toxicity course: CTCAE grades from labs and events, the label's action for each, and what to do now.
-#[derive(clap::Args)]
-#[command(after_help = "\
+const EXAMPLES: &str = "\
 Examples:
   netrx tox examples/pnet-everolimus-stomatitis-course.json
   netrx tox examples/pnet-everolimus-stomatitis-course.json --region eu --json
@@ -18,8 +16,13 @@ Examples:
 Lab values are graded with CTCAE v5.0; adverse events are taken as graded. Each onset or
 worsening gets continue | withhold | discontinue, the condition to resume, and the resume dose
 one step down the region's reduction ladder (knowledge/everolimus/dosing.toml; the output names
-the steps and their source) from the dose in force (everolimus.history). A recurrence (an earlier episode of the same
-event reached this grade or higher) gets the label's recurrence rule.")]
+the steps and their source) from the dose in force (everolimus.history). A recurrence (an earlier
+episode of the same event reached this grade or higher) gets the label's recurrence rule.
+`netrx tox --help` lists the accepted adverse-event terms.";
+
+/// Everolimus toxicity course: CTCAE grades from labs and events, the label's action for each, and what to do now.
+#[derive(clap::Args)]
+#[command(after_help = EXAMPLES, after_long_help = long_help())]
 pub struct Args {
     /// The case file (JSON; see docs/case-file.md), or - for standard input.
     pub case: PathBuf,
@@ -29,6 +32,77 @@ pub struct Args {
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `--help`: the examples and the adverse-event vocabulary (knowledge/ctcae.toml) by the label's
+/// row family, so that a user told "unknown term" can find the accepted names.
+fn long_help() -> String {
+    let mut s = format!("{EXAMPLES}\n\n");
+    let kb = match netrx_kb::Kb::embedded() {
+        Ok(kb) => kb,
+        Err(e) => return format!("{s}(adverse-event terms unavailable: {e})"),
+    };
+    s.push_str(&format!(
+        "Adverse-event terms ({}; knowledge/ctcae.toml). Aliases in parentheses; * = the term's \
+         source is UNVERIFIED in the references. Grouped by the row of the label's dose-modification \
+         table each takes:\n",
+        kb.ctcae.version.name
+    ));
+    let mut families: Vec<&str> = vec![];
+    for t in &kb.ctcae.term {
+        if !families.contains(&t.category.as_str()) {
+            families.push(&t.category);
+        }
+    }
+    for f in families {
+        let heading = if f == "none" {
+            "none (no row in the label table; clinician to decide)".to_string()
+        } else {
+            kb.everolimus
+                .modifications
+                .category
+                .iter()
+                .find(|c| c.id == f)
+                .map(|c| format!("{f} — {}", c.name))
+                .unwrap_or_else(|| f.to_string())
+        };
+        s.push_str(&format!("  {heading}:\n"));
+        let items: Vec<String> = kb
+            .ctcae
+            .term
+            .iter()
+            .filter(|t| t.category == f)
+            .map(|t| {
+                let star = if t.source.status == netrx_kb::Status::Unverified {
+                    "*"
+                } else {
+                    ""
+                };
+                if t.aliases.is_empty() {
+                    format!("{}{star}", t.id)
+                } else {
+                    format!("{}{star} ({})", t.id, t.aliases.join(", "))
+                }
+            })
+            .collect();
+        let mut line = String::from("    ");
+        for (i, item) in items.iter().enumerate() {
+            let piece = if i + 1 < items.len() {
+                format!("{item}; ")
+            } else {
+                item.clone()
+            };
+            if line.len() > 4 && line.chars().count() + piece.chars().count() > 92 {
+                s.push_str(line.trim_end());
+                s.push('\n');
+                line = String::from("    ");
+            }
+            line.push_str(&piece);
+        }
+        s.push_str(line.trim_end());
+        s.push('\n');
+    }
+    s
 }
 
 pub fn run(a: Args) -> CliResult {
