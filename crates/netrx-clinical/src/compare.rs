@@ -189,6 +189,10 @@ pub struct Comparison {
     /// `derived` (computed by netrx from published HRs, not a published result), or for a
     /// direct single-trial answer the status of the trial's own figure.
     pub status: Status,
+    /// `published`: a direct answer from one head-to-head trial — the trial's own HR and CI (and
+    /// its p where `p_method` is `published`), as reported. `derived`: computed by netrx (a Bucher
+    /// indirect comparison, or several direct trials pooled).
+    pub estimate: &'static str,
 }
 
 /// Why a comparison is not given.
@@ -205,6 +209,17 @@ pub struct Refusal {
     pub b_connects_to: Vec<String>,
     /// Trials in the population involving either treatment whose results cannot be used, and why.
     pub unusable: Vec<String>,
+    /// The keys of the comparison contract, present with no estimate: `hr`, `ci_low`, `ci_high`,
+    /// `p` and `method` are null, `path` and `warnings` empty; `reason` says why.
+    pub hr: Option<f64>,
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+    pub p: Option<f64>,
+    pub method: Option<&'static str>,
+    pub path: Vec<String>,
+    pub warnings: Vec<String>,
+    /// Always true: no estimate is given.
+    pub refused: bool,
 }
 
 impl fmt::Display for Refusal {
@@ -746,6 +761,7 @@ pub fn compare_in(kb: &Evidence, req: &Request) -> Result<Comparison, CompareErr
         sensitivity,
         alternatives,
         status,
+        estimate: if single { "published" } else { "derived" },
     })
 }
 
@@ -933,6 +949,14 @@ fn refusal(
         a_connects_to: ac,
         b_connects_to: bc,
         unusable,
+        hr: None,
+        ci_low: None,
+        ci_high: None,
+        p: None,
+        method: None,
+        path: Vec::new(),
+        warnings: Vec::new(),
+        refused: true,
     }
 }
 

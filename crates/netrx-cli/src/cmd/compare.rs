@@ -24,10 +24,13 @@ lu177_dotatate, lu177_edotreotide, …), regimen ids (everolimus+octreotide_lar,
 lu177_dotatate+octreotide_lar, …) or aliases. Populations: pnet (pancreatic), gi_lung (non-pancreatic
 GI and lung, as RADIANT-4), midgut, lung (lung/thymus), gep (all gastroenteropancreatic).
 
-HR < 1 favours A. Every estimate is derived by netrx from published hazard ratios (SE from the 95 % CI);
-it is not a published result and not evidence of superiority on its own. When the network is
-disconnected (e.g. octreotide LAR 60 mg links to nothing else) netrx refuses: exit code 2 with the
-reason; with --json the refusal is also printed as JSON on stdout.")]
+HR < 1 favours A. A Bucher estimate (or several direct trials pooled) is derived by netrx from published
+hazard ratios (SE from the 95 % CI): not a published result, and not evidence of superiority on its own.
+A direct estimate from one head-to-head trial (COMPETE) is that trial's published result (JSON
+\"estimate\": \"published\" vs \"derived\"). When the network is disconnected (e.g. octreotide LAR 60 mg
+links to nothing else) netrx refuses: exit code 2 with the reason; with --json the refusal is also
+printed as JSON on stdout, with every contract key (hr, ci_low, ci_high, p, method null; path,
+warnings empty) and \"refused\": true.")]
 pub struct Args {
     /// Treatment A (agent or regimen id).
     #[arg(value_name = "A")]
@@ -69,12 +72,8 @@ pub fn run(a: Args) -> CliResult {
         Err(CompareError::Input(e)) => Err(e.into()),
         Err(CompareError::Refused(r)) => {
             if a.json {
-                let mut v = serde_json::to_value(&*r).map_err(|e| CliError::Failure(e.to_string()))?;
-                if let Some(o) = v.as_object_mut() {
-                    o.insert("method".into(), serde_json::Value::Null);
-                    o.insert("refused".into(), serde_json::Value::Bool(true));
-                }
-                io::print_json(&v)?;
+                // Every key of the comparison contract, null / [] where there is no estimate.
+                io::print_json(&*r)?;
             }
             Err(CliError::input("A, B", r.to_string()))
         }
@@ -203,10 +202,12 @@ pub fn render(kb: &Kb, c: &Comparison) -> String {
             ));
         }
     }
-    w(format!(
-        "  Status      {} — computed by netrx, not a published estimate",
-        c.status.mark()
-    ));
+    let origin = match (c.estimate, c.method) {
+        ("published", _) => "the trial's published estimate (HR and CI as reported), not computed by netrx",
+        (_, "direct") => "pooled by netrx from the trials' published HRs (fixed effect), not a published estimate",
+        _ => "computed by netrx from published HRs, not a published estimate",
+    };
+    w(format!("  Status      {} — {origin}", c.status.mark()));
     w(format!("  Knowledge   {}", c.knowledge_version));
     s.trim_end().to_string()
 }
