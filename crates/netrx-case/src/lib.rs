@@ -87,7 +87,14 @@ pub fn from_json<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T, InputErr
         Err(e) => {
             let path = e.path().to_string();
             let inner = e.into_inner();
-            let field = if path == "." || path.is_empty() || inner.is_syntax() || inner.is_eof() {
+            let top = path == "." || path.is_empty();
+            // serde reports a missing field at its parent ("missing field `x`"): name the
+            // field itself, so that the error says which input to supply.
+            if let Some(name) = missing_field(&inner) {
+                let field = if top { name.clone() } else { format!("{path}.{name}") };
+                return Err(InputError::new(field, format!("required field `{name}` is missing")));
+            }
+            let field = if top || inner.is_syntax() || inner.is_eof() {
                 DOCUMENT.to_string()
             } else {
                 path
@@ -101,6 +108,16 @@ pub fn from_json<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T, InputErr
             Err(InputError::new(field, message))
         }
     }
+}
+
+/// The name in serde's "missing field `x`" message, if that is the error.
+fn missing_field(e: &serde_json::Error) -> Option<String> {
+    if !e.is_data() {
+        return None;
+    }
+    let text = e.to_string();
+    let name = text.strip_prefix("missing field `")?.split('`').next()?;
+    Some(name.to_string())
 }
 
 /// The JSON Schema of the case file (as committed in `schemas/case.schema.json`).

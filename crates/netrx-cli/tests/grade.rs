@@ -152,6 +152,21 @@ fn assert_input_error(doc: &str, extra: &[&str], field: &str, needles: &[&str]) 
     }
 }
 
+/// A missing required field is named by its own path (not its parent's), at the top level
+/// and nested, with the word "required".
+#[test]
+fn missing_required_fields_are_named_by_their_own_path() {
+    assert_input_error(
+        r#"{"id":"x1"}"#,
+        &[],
+        "patient: ",
+        &["required field `patient` is missing"],
+    );
+    let no_age = BASE.replace(r#""age_years":50,"#, "");
+    assert_ne!(no_age, BASE, "the fixture has age_years");
+    assert_input_error(&no_age, &[], "patient.age_years: ", &["required", "missing"]);
+}
+
 #[test]
 fn errors_name_field_value_and_what_is_allowed() {
     assert_input_error("{\"id\": ", &[], "(document)", &["malformed JSON"]);

@@ -739,15 +739,10 @@ fn set_path_value(v: &mut Value, path: &str, x: Value) -> bool {
     }
 }
 
-/// For "missing field `x`" at path P: the path P.x.
+/// For a missing required field (`from_json` names the field itself): its path.
 fn missing_child(e: &InputError) -> Option<String> {
-    let m = e.message.strip_prefix("missing field `")?;
-    let name = m.split('`').next()?;
-    Some(if e.field == netrx_case::DOCUMENT || e.field.is_empty() {
-        name.to_string()
-    } else {
-        format!("{}.{name}", e.field)
-    })
+    e.message.strip_prefix("required field `")?;
+    Some(e.field.clone())
 }
 
 /// Split `a.b[2].c` into keys and indices.
