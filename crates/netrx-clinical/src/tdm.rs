@@ -354,8 +354,11 @@ pub fn tdm(case: &Case, kb: &Kb, opts: &TdmOptions) -> Result<TdmReport, InputEr
             && !e.doses.is_empty()
             && last < pk.tdm.trough_min_fraction_of_interval.value * current_interval
         {
+            // Numbered as the user counts them (1-based, the case file's order), with the time written.
             warnings.push(format!(
-                "Sample {i} was drawn {last:.1} h after a dose — not a trough; the fit uses its exact time, and a peak-region sample also informs Vc/F."
+                "Sample {} ({}) was drawn {last:.1} h after a dose — not a trough; the fit uses its exact time, and a peak-region sample also informs Vc/F.",
+                i + 1,
+                s.datetime
             ));
         }
     }
@@ -378,6 +381,7 @@ pub fn tdm(case: &Case, kb: &Kb, opts: &TdmOptions) -> Result<TdmReport, InputEr
         doses,
         prior_ss,
         samples,
+        sample_datetimes: e.samples.iter().map(|s| s.datetime.to_string()).collect(),
         current,
         candidates,
         target,

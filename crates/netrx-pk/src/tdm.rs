@@ -54,6 +54,9 @@ pub struct TdmInput {
     pub doses: Vec<Dose>,
     pub prior_ss: Option<PriorSteadyState>,
     pub samples: Vec<Observation>,
+    /// How the user knows each sample (its date-time as written), in `samples` order;
+    /// empty (or shorter) = none, and messages give the dose-clock time instead.
+    pub sample_datetimes: Vec<String>,
     /// The regimen in force now.
     pub current: Regimen,
     /// Regimens to predict and rank.
@@ -106,6 +109,10 @@ pub struct MapParams {
 /// Fit at one sample.
 #[derive(Debug, Clone, Serialize)]
 pub struct FitPoint {
+    /// The sample's number as the user sees it: 1-based, in the input order.
+    pub sample: usize,
+    /// The sample's date-time as written in the input (null when not given).
+    pub datetime: Option<String>,
     pub time_h: f64,
     /// Hours since the last dose before the sample (null if none recorded).
     pub hours_after_dose: Option<f64>,
@@ -239,6 +246,18 @@ fn hessian(f: &dyn Fn(&[f64]) -> f64, x: &[f64], h: &[f64]) -> Vec<Vec<f64>> {
     hm
 }
 
+/// How messages name sample `i` (0-based in `input.samples`): numbered from 1 as the user
+/// counts them, with its date-time when known, else its time on the dose clock.
+pub fn sample_name(input: &TdmInput, i: usize) -> String {
+    match input.sample_datetimes.get(i) {
+        Some(dt) => format!("Sample {} ({dt})", i + 1),
+        None => match input.samples.get(i) {
+            Some(s) => format!("Sample {} (t = {:.1} h on the dose clock)", i + 1, s.time_h),
+            None => format!("Sample {}", i + 1),
+        },
+    }
+}
+
 /// Fit the model to the samples and predict the candidate regimens.
 pub fn fit(model: &PopModel, input: &TdmInput) -> Result<TdmResult, InputError> {
     if model.matrix() != Matrix::WholeBlood {
@@ -289,13 +308,17 @@ pub fn fit(model: &PopModel, input: &TdmInput) -> Result<TdmResult, InputError> 
         if c0.is_nan() || c0 <= 1e-9 {
             return Err(InputError::invalid(
                 format!("everolimus.samples[{i}].datetime"),
-                format!("a sample {:.1} h on the dose clock", s.time_h),
+                match input.sample_datetimes.get(i) {
+                    Some(dt) => format!("{dt} (sample {}, {:.1} h on the dose clock)", i + 1, s.time_h),
+                    None => format!("sample {} at {:.1} h on the dose clock", i + 1, s.time_h),
+                },
                 "a time after a recorded dose (the model predicts no drug before the first dose)",
             ));
         }
         if s.conc.get() <= 0.0 {
             warnings.push(format!(
-                "Sample {i} is 0 ng/mL: treated as a measured value (no below-the-limit-of-quantification handling)."
+                "{} is 0 ng/mL: treated as a measured value (no below-the-limit-of-quantification handling).",
+                sample_name(input, i)
             ));
         }
     }
@@ -390,7 +413,10 @@ pub fn fit(model: &PopModel, input: &TdmInput) -> Result<TdmResult, InputError> 
     let fit: Vec<FitPoint> = input
         .samples
         .iter()
-        .map(|s| FitPoint {
+        .enumerate()
+        .map(|(i, s)| FitPoint {
+            sample: i + 1,
+            datetime: input.sample_datetimes.get(i).cloned(),
             time_h: s.time_h,
             hours_after_dose: input
                 .doses

@@ -47,6 +47,7 @@ fn run_with(observed: f64, settings: &netrx_kb::pk::TdmSettings) -> TdmResult {
             time_h: 24.0,
             conc: WholeBloodConc::ng_ml(observed),
         }],
+        sample_datetimes: vec![],
         current: Regimen {
             dose_mg: 10.0,
             interval_h: 24.0,
@@ -231,4 +232,21 @@ fn assumptions_list_the_design_choices_with_their_sources() {
     // The steady-state assumption is computed for the patient, not a fixed text.
     assert!(a.contains("completes 90 % of a change after"), "{a}");
     assert!(!a.contains("4-6 days"), "{a}");
+}
+
+#[test]
+fn messages_and_fit_rows_number_samples_from_one() {
+    // A user counts samples 1, 2, ...: the zero-concentration warning and the fit rows
+    // must not call the first sample "Sample 0" (acceptance review of issue 9).
+    let r = run(0.0);
+    let zero: Vec<&String> = r.warnings.iter().filter(|w| w.contains("is 0 ng/mL")).collect();
+    assert_eq!(zero.len(), 1, "{:?}", r.warnings);
+    assert!(
+        zero[0].starts_with("Sample 1 (t = 24.0 h on the dose clock) is 0 ng/mL"),
+        "{}",
+        zero[0]
+    );
+    assert!(r.warnings.iter().all(|w| !w.contains("Sample 0")), "{:?}", r.warnings);
+    assert_eq!(r.fit[0].sample, 1);
+    assert_eq!(r.fit[0].datetime, None);
 }

@@ -875,9 +875,10 @@ pub fn render_tdm(r: &TdmReport) -> String {
             .hours_after_dose
             .map(|h| format!(", {h:.1} h after a dose"))
             .unwrap_or_default();
+        let when = f.datetime.as_ref().map(|d| format!(" {d},")).unwrap_or_default();
         s.push_str(&format!(
-            "    t = {:>7.1} h{after}: {:.2} → {:.2} ({:.2}) ng/mL\n",
-            f.time_h, f.observed_ng_ml, f.ipred_ng_ml, f.pred_ng_ml
+            "    {}.{when} t = {:.1} h{after}: {:.2} → {:.2} ({:.2}) ng/mL\n",
+            f.sample, f.time_h, f.observed_ng_ml, f.ipred_ng_ml, f.pred_ng_ml
         ));
     }
     s.push_str(&format!(
