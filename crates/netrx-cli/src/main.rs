@@ -109,37 +109,79 @@ fn version() -> String {
 }
 
 /// Render a clap usage error as one line: the option, the value and what is allowed.
+/// Clap's own message puts lists (conflicting flags, missing arguments, possible values)
+/// on indented lines after the first; they are kept, joined into the one line.
 fn one_line(e: &clap::Error) -> String {
     let get = |k: ContextKind| e.get(k);
-    let arg = match get(ContextKind::InvalidArg) {
-        Some(ContextValue::String(s)) => s.split_whitespace().next().unwrap_or(s).to_string(),
-        _ => String::new(),
+    let strings = |k: ContextKind| -> Vec<String> {
+        match get(k) {
+            Some(ContextValue::String(s)) => vec![s.clone()],
+            Some(ContextValue::Strings(v)) => v.clone(),
+            _ => Vec::new(),
+        }
     };
+    let quoted = |v: &[String]| v.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", ");
+    let full_arg = strings(ContextKind::InvalidArg);
+    let arg = full_arg
+        .first()
+        .map(|s| s.split_whitespace().next().unwrap_or(s).to_string())
+        .unwrap_or_default();
     let value = match get(ContextKind::InvalidValue) {
         Some(ContextValue::String(s)) => s.clone(),
         _ => String::new(),
     };
-    let allowed = match get(ContextKind::ValidValue) {
-        Some(ContextValue::Strings(v)) => v.join(", "),
-        _ => String::new(),
-    };
+    let allowed = strings(ContextKind::ValidValue).join(", ");
+    let see = "; see 'netrx --help'";
     match e.kind() {
+        ErrorKind::InvalidValue if !allowed.is_empty() && value.is_empty() => {
+            format!("{arg}: no value given; allowed: {allowed}")
+        }
         ErrorKind::InvalidValue if !allowed.is_empty() => {
             format!("{arg}: got {value:?}; allowed: {allowed}")
         }
-        _ => {
-            let rendered = e.render().to_string();
-            let first = rendered.lines().next().unwrap_or("invalid arguments");
-            let first = first.trim_start_matches("error: ").trim();
-            let tip = rendered
-                .lines()
-                .map(str::trim)
-                .find(|l| l.starts_with("tip:"))
-                .map(|t| format!(" ({t})"))
-                .unwrap_or_default();
-            format!("{first}{tip}; see 'netrx --help'")
+        ErrorKind::ArgumentConflict if !full_arg.is_empty() && !strings(ContextKind::PriorArg).is_empty() => {
+            let prior = strings(ContextKind::PriorArg);
+            if prior == full_arg[..1] {
+                format!("the argument '{}' cannot be used multiple times{see}", full_arg[0])
+            } else {
+                format!(
+                    "the argument '{}' cannot be used with {}{see}",
+                    full_arg[0],
+                    quoted(&prior)
+                )
+            }
         }
+        ErrorKind::MissingRequiredArgument if !full_arg.is_empty() => {
+            format!(
+                "the following required arguments were not provided: {}{see}",
+                quoted(&full_arg)
+            )
+        }
+        _ => format!("{}{see}", rendered_one_line(&e.render().to_string())),
     }
+}
+
+/// Clap's rendered message as one line: the first paragraph (the `error:` line and its
+/// indented continuation lines, joined with ", "), plus any `tip:` line.
+fn rendered_one_line(rendered: &str) -> String {
+    let mut lines = rendered.lines();
+    let first = lines.next().unwrap_or("invalid arguments");
+    let first = first.trim_start_matches("error: ").trim();
+    let more: Vec<&str> = lines
+        .by_ref()
+        .take_while(|l| !l.trim().is_empty())
+        .map(str::trim)
+        .filter(|l| !l.starts_with("tip:"))
+        .collect();
+    let mut out = first.to_string();
+    if !more.is_empty() {
+        let sep = if out.ends_with(':') { " " } else { ": " };
+        out = format!("{out}{sep}{}", more.join(", "));
+    }
+    if let Some(t) = rendered.lines().map(str::trim).find(|l| l.starts_with("tip:")) {
+        out.push_str(&format!(" ({t})"));
+    }
+    out
 }
 
 fn main() {
