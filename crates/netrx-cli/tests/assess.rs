@@ -57,7 +57,14 @@ const LABELS: [&str; 6] = [
     "not_stated",
     "not_applicable",
 ];
-const ROLES: [&str; 5] = ["preferred", "option", "later_line", "not_recommended", "not_indicated"];
+const ROLES: [&str; 6] = [
+    "preferred",
+    "option",
+    "later_line",
+    "not_recommended",
+    "undetermined",
+    "not_indicated",
+];
 const STATUSES: [&str; 4] = ["verified", "verified_secondary", "unverified", "derived"];
 
 #[test]
@@ -185,6 +192,66 @@ fn missing_inputs_are_shown_as_missing() {
         .map(|m| m["field"].as_str().unwrap())
         .collect();
     assert!(fields.contains(&"tumor.progression.status"), "{fields:?}");
+}
+
+#[test]
+fn a_role_decided_by_a_missing_input_is_undetermined_in_json_and_text() {
+    // The acceptance review's two cases: a G3 tumour without differentiation (NET G3 vs NEC), and
+    // the case without SSTR status, progression or function. No option is `not_indicated` merely
+    // because an input is missing: those are `undetermined`, listed as "not positioned yet".
+    for (file, agents) in [
+        (
+            "examples/assess-g3-differentiation-unknown.json",
+            &[
+                "platinum_etoposide",
+                "everolimus",
+                "sunitinib",
+                "lu177_dotatate",
+                "streptozocin_5fu",
+                "capecitabine_temozolomide",
+            ][..],
+        ),
+        (
+            "examples/assess-missing-inputs.json",
+            &["everolimus", "octreotide_lar", "lanreotide", "lu177_dotatate"][..],
+        ),
+    ] {
+        let v = json(&["assess", file, "--json"]);
+        let opts = v["options"].as_array().unwrap();
+        for o in opts {
+            let decisive = o["missing"].as_array().unwrap().iter().any(|m| m["decisive"] == true);
+            assert_eq!(o["role"] == "undetermined", decisive, "{file}: {}", o["agent"]);
+            if o["role"] == "not_indicated" {
+                for m in o["missing"].as_array().unwrap() {
+                    let puts_forward = m["outcomes"].as_array().is_some_and(|x| {
+                        x.iter()
+                            .any(|x| ["preferred", "option", "later_line"].contains(&x["role"].as_str().unwrap()))
+                    });
+                    assert!(
+                        !puts_forward,
+                        "{file}: {} not_indicated merely because {m} is missing",
+                        o["agent"]
+                    );
+                }
+            }
+        }
+        let t = String::from_utf8(netrx(&["assess", file], None).stdout).unwrap();
+        let section = t
+            .split("NOT POSITIONED YET")
+            .nth(1)
+            .and_then(|x| x.split("\nNOT INDICATED").next())
+            .unwrap_or_else(|| panic!("{file}: no NOT POSITIONED YET section:\n{t}"));
+        for agent in agents {
+            let o = opts.iter().find(|o| o["agent"] == *agent).unwrap();
+            assert_eq!(o["role"], "undetermined", "{file}: {agent}");
+            assert!(o["possible_roles"].as_array().unwrap().len() >= 2, "{file}: {agent}");
+            let name = o["name"].as_str().unwrap();
+            assert!(
+                section.contains(name),
+                "{file}: {name} not under NOT POSITIONED YET:\n{t}"
+            );
+        }
+    }
 }
 
 #[test]

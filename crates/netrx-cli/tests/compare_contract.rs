@@ -23,18 +23,18 @@ fn netrx(args: &[&str]) -> Output {
 
 fn json(args: &[&str]) -> (Option<i32>, Value, String) {
     let out = netrx(args);
-    let v = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{args:?}: not JSON ({e}): {}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    });
+    let v = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)));
     (out.status.code(), v, String::from_utf8_lossy(&out.stderr).to_string())
 }
 
 fn text(args: &[&str]) -> String {
     let out = netrx(args);
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -49,7 +49,14 @@ fn a_refusal_carries_every_contract_key_with_no_estimate() {
     // PRRT in pNET: no randomised PFS HR with a CI involves 177Lu-DOTATATE alone there (trials.md:
     // NETTER-1 is midgut; NETTER-2 tested it with octreotide LAR), so the network cannot connect it.
     for args in [
-        &["compare", "everolimus", "lu177_dotatate", "--population", "pnet", "--json"][..],
+        &[
+            "compare",
+            "everolimus",
+            "lu177_dotatate",
+            "--population",
+            "pnet",
+            "--json",
+        ][..],
         &[
             "compare",
             "lu177_dotatate+octreotide_lar",
@@ -74,7 +81,10 @@ fn a_refusal_carries_every_contract_key_with_no_estimate() {
         assert_eq!(v["refused"], true);
         // The reason is in the JSON too, and it is the one stderr gives.
         let reason = v["reason"].as_str().unwrap();
-        assert!(reason.starts_with("Cannot compare") && err.contains(reason), "{reason} / {err}");
+        assert!(
+            reason.starts_with("Cannot compare") && err.contains(reason),
+            "{reason} / {err}"
+        );
         assert!(v["knowledge_version"].as_str().unwrap().starts_with("sha256:"));
     }
 }

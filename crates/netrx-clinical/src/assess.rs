@@ -80,6 +80,81 @@ impl LabelStatus {
     }
 }
 
+/// The role of an option for this patient: the guideline roles of the rules
+/// ([`Role`]: preferred, option, later_line, not_recommended, not_indicated), plus
+/// `undetermined` when a missing input decides it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OptionRole {
+    /// First choice / treatment of choice for this situation.
+    Preferred,
+    /// One of the listed options for the current line.
+    Option,
+    /// Positioned for a later line.
+    LaterLine,
+    /// Advised against in this situation (or progressed on / not tolerated).
+    NotRecommended,
+    /// A missing input decides the role: its possible values give different roles, at least one
+    /// of which puts the agent forward (see `missing` and `possible_roles`). Nothing is assumed.
+    Undetermined,
+    /// No indication (a prerequisite not met, or no guideline rule positions it).
+    NotIndicated,
+}
+
+impl OptionRole {
+    /// The snake_case id.
+    pub fn id(self) -> &'static str {
+        match self {
+            OptionRole::Preferred => "preferred",
+            OptionRole::Option => "option",
+            OptionRole::LaterLine => "later_line",
+            OptionRole::NotRecommended => "not_recommended",
+            OptionRole::Undetermined => "undetermined",
+            OptionRole::NotIndicated => "not_indicated",
+        }
+    }
+
+    /// The guideline role, or `None` for `undetermined`.
+    pub fn role(self) -> Option<Role> {
+        match self {
+            OptionRole::Preferred => Some(Role::Preferred),
+            OptionRole::Option => Some(Role::Option),
+            OptionRole::LaterLine => Some(Role::LaterLine),
+            OptionRole::NotRecommended => Some(Role::NotRecommended),
+            OptionRole::Undetermined => None,
+            OptionRole::NotIndicated => Some(Role::NotIndicated),
+        }
+    }
+
+    /// Whether the role puts the agent forward (now or later).
+    pub fn is_positive(self) -> bool {
+        self.role().is_some_and(Role::is_positive)
+    }
+
+    /// Whether the role withholds the agent (not recommended, not indicated).
+    pub fn is_withheld(self) -> bool {
+        self.role().is_some_and(|r| !r.is_positive())
+    }
+}
+
+impl From<Role> for OptionRole {
+    fn from(r: Role) -> OptionRole {
+        match r {
+            Role::Preferred => OptionRole::Preferred,
+            Role::Option => OptionRole::Option,
+            Role::LaterLine => OptionRole::LaterLine,
+            Role::NotRecommended => OptionRole::NotRecommended,
+            Role::NotIndicated => OptionRole::NotIndicated,
+        }
+    }
+}
+
+impl PartialEq<Role> for OptionRole {
+    fn eq(&self, other: &Role) -> bool {
+        *self == OptionRole::from(*other)
+    }
+}
+
 /// One statement behind a role or label: a rule that fired, a prior therapy, a label row.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Why {
@@ -141,6 +216,10 @@ pub struct Missing {
     /// For a missing categorical input: the role and label each of its values would give.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub outcomes: Vec<Outcome>,
+    /// This input leaves the option's role `undetermined` (its values give different roles). False
+    /// for what changes only the label, a borderline value, a role change between two roles that
+    /// both withhold the agent, or a contraindication the case states only when it applies.
+    pub decisive: bool,
 }
 
 /// Role and label if a missing input had a given value.
@@ -148,7 +227,8 @@ pub struct Missing {
 pub struct Outcome {
     /// The value, as written in the case file.
     pub value: String,
-    pub role: Role,
+    /// The role with that value (`undetermined` if other missing inputs still decide it).
+    pub role: OptionRole,
     pub label: LabelStatus,
 }
 
@@ -184,8 +264,11 @@ pub struct AgentOption {
     /// Label status in the region for this patient's indication.
     pub label: LabelStatus,
     pub label_detail: LabelDetail,
-    /// Guideline role.
-    pub role: Role,
+    /// Guideline role; `undetermined` when a missing input decides it (see `missing`).
+    pub role: OptionRole,
+    /// For an `undetermined` role: the roles the missing inputs can give (best first).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub possible_roles: Vec<Role>,
     /// The rules that fired (and prior-therapy effects), each with source and status.
     pub why: Vec<Why>,
     /// Supporting trials in this patient's population.
@@ -619,6 +702,7 @@ fn missing_entry(gaps: &BTreeSet<Gap>, would: String, rule: &str, text: &str) ->
         rule: rule.into(),
         text: text.into(),
         outcomes: Vec::new(),
+        decisive: false,
     }
 }
 
@@ -655,14 +739,140 @@ fn evaluate_rules<'k>(agent: &str, f: &Facts, kb: &'k Kb) -> (Vec<Hit<'k>>, Unde
     (hits, unknown)
 }
 
-/// Role and label of an agent for a set of facts (used to say what a missing input would change).
-fn role_and_label(agent: &Agent, f: &Facts, kb: &Kb, prior: &PriorEffect) -> (Role, LabelStatus) {
-    let role = decide(&evaluate_rules(&agent.id, f, kb).0, prior);
-    (role, label_status(agent, role, f, kb).0)
+/// How many rule evaluations the search over missing inputs may make for one agent; beyond it the
+/// role is reported `undetermined` (never guessed). The largest example needs well under 200.
+const SEARCH_BUDGET: usize = 4096;
+
+/// A gap that can leave a role undetermined: a missing input the case should give (not a
+/// borderline value, not a contraindication the case states only when it applies).
+fn decisive_gap(g: &Gap) -> bool {
+    g.kind == GapKind::Missing && !facts::stated_when_present(&g.field)
 }
 
-fn withheld(r: Role) -> bool {
-    !r.is_positive()
+/// The enumerable missing input an undecided rule depends on, not yet given on this path.
+fn next_field(unknown: &Undecided, filled: &[&'static str]) -> Option<&'static str> {
+    unknown
+        .iter()
+        .filter(|(h, _)| h.rule.report_missing)
+        .flat_map(|(_, gaps)| gaps.iter())
+        .filter(|g| decisive_gap(g))
+        .filter_map(|g| facts::field_id(&g.field))
+        .filter(|f| !filled.contains(f))
+        .min()
+}
+
+/// The roles an agent can take over every combination of values of the missing categorical inputs
+/// its rules depend on (a decision tree: a field is tried only where an undecided rule still needs
+/// it). At a leaf, a rule still undecided for want of a number counts both ways. Returns `false`
+/// when the budget ran out (the set is then incomplete).
+fn reachable(
+    agent: &str,
+    f: &Facts,
+    kb: &Kb,
+    prior: &PriorEffect,
+    filled: &mut Vec<&'static str>,
+    budget: &mut usize,
+    out: &mut BTreeSet<Role>,
+) -> bool {
+    if *budget == 0 {
+        return false;
+    }
+    *budget -= 1;
+    let (hits, unknown) = evaluate_rules(agent, f, kb);
+    if let Some(field) = next_field(&unknown, filled) {
+        filled.push(field);
+        let mut complete = true;
+        for v in facts::values_of(field).unwrap_or(&[]) {
+            if let Some(g) = f.with(field, v, kb) {
+                complete &= reachable(agent, &g, kb, prior, filled, budget, out);
+            }
+            if !complete {
+                break;
+            }
+        }
+        filled.pop();
+        return complete;
+    }
+    out.insert(decide(&hits, prior));
+    for (h, _) in unknown
+        .iter()
+        .filter(|(h, gaps)| h.rule.report_missing && gaps.iter().any(decisive_gap))
+    {
+        let mut with = hits.clone();
+        with.push(h.clone());
+        out.insert(decide(&with, prior));
+    }
+    true
+}
+
+/// What the rules make of an agent for a set of facts.
+struct Resolved<'k> {
+    /// The role given the inputs as they are (undecided rules do not fire).
+    base: Role,
+    /// The role to report: the single role every value of the missing inputs gives, or
+    /// `undetermined`.
+    role: OptionRole,
+    /// The roles the missing inputs can give (contains `base` unless every value decides otherwise).
+    possible: BTreeSet<Role>,
+    hits: Vec<Hit<'k>>,
+    unknown: Undecided<'k>,
+    label: LabelStatus,
+    label_detail: LabelDetail,
+    label_gaps: Vec<(BTreeSet<Gap>, String)>,
+}
+
+/// The role to report from the roles the missing inputs can give. One role: that role. Several
+/// that all withhold the agent: the role given the inputs as they are (the reader acts the same
+/// either way). Otherwise — or if the search was cut short — `undetermined`.
+fn reported_role(base: Role, possible: &BTreeSet<Role>, complete: bool) -> OptionRole {
+    if !complete {
+        return OptionRole::Undetermined;
+    }
+    match possible.len() {
+        0 => base.into(),
+        1 => (*possible.iter().next().expect("one role")).into(),
+        _ if possible.iter().all(|r| !r.is_positive()) => {
+            if possible.contains(&base) {
+                base.into()
+            } else {
+                (*possible.iter().next().expect("roles")).into()
+            }
+        }
+        _ => OptionRole::Undetermined,
+    }
+}
+
+fn resolve<'k>(agent: &Agent, f: &Facts, kb: &'k Kb, prior: &PriorEffect) -> Resolved<'k> {
+    let (hits, unknown) = evaluate_rules(&agent.id, f, kb);
+    let base = decide(&hits, prior);
+    let mut possible = BTreeSet::new();
+    let mut budget = SEARCH_BUDGET;
+    let complete = reachable(&agent.id, f, kb, prior, &mut Vec::new(), &mut budget, &mut possible);
+    let role = reported_role(base, &possible, complete);
+    // The label distinguishes off-label-with-support from not approved by the current role; an
+    // undetermined role counts as current only if every possible role is.
+    let for_label = match role.role() {
+        Some(r) => r,
+        None if !possible.is_empty() && possible.iter().all(|r| positive_now(*r)) => Role::Option,
+        None => Role::NotIndicated,
+    };
+    let (label, label_detail, label_gaps) = label_status(agent, for_label, f, kb);
+    Resolved {
+        base,
+        role,
+        possible,
+        hits,
+        unknown,
+        label,
+        label_detail,
+        label_gaps,
+    }
+}
+
+/// Whether two reported roles differ in a way the reader acts on (two roles that both withhold the
+/// agent do not).
+fn differs(a: OptionRole, b: OptionRole) -> bool {
+    a != b && !(a.is_withheld() && b.is_withheld())
 }
 
 /// What each value of a missing categorical input would make of the agent; `None` when no value
@@ -673,31 +883,44 @@ fn enumerate_gap(
     f: &Facts,
     kb: &Kb,
     prior: &PriorEffect,
-    now: (Role, LabelStatus),
+    now: (OptionRole, LabelStatus),
 ) -> Option<Vec<Outcome>> {
     let values = facts::values_of(field)?;
     let outcomes: Vec<Outcome> = values
         .iter()
         .filter_map(|v| {
             let g = f.with(field, v, kb)?;
-            let (role, label) = role_and_label(agent, &g, kb, prior);
+            let r = resolve(agent, &g, kb, prior);
             Some(Outcome {
                 value: v.to_string(),
-                role,
-                label,
+                role: r.role,
+                label: r.label,
             })
         })
         .collect();
-    let matters = outcomes
-        .iter()
-        .any(|o| o.label != now.1 || (o.role != now.0 && !(withheld(o.role) && withheld(now.0))));
+    let matters = outcomes.iter().any(|o| o.label != now.1 || differs(o.role, now.0));
     matters.then_some(outcomes)
 }
 
+fn role_list(roles: &BTreeSet<Role>) -> String {
+    roles.iter().map(|r| r.id()).collect::<Vec<_>>().join(", ")
+}
+
 fn assess_agent(agent: &Agent, f: &Facts, kb: &Kb, case: &Case) -> AgentOption {
-    let (hits, unknown) = evaluate_rules(&agent.id, f, kb);
     let prior = prior_effect(&agent.id, f, kb);
-    let role = decide(&hits, &prior);
+    let Resolved {
+        base,
+        role,
+        possible,
+        hits,
+        unknown,
+        label,
+        label_detail,
+        label_gaps,
+    } = resolve(agent, f, kb, &prior);
+    // The role the rules that fired are sorted against: the reported one, or for an undetermined
+    // role the one the inputs as given make.
+    let shown = role.role().unwrap_or(base);
 
     // why: the rules that fired, best role first, then prior-therapy effects.
     let mut why: Vec<Why> = hits.iter().map(role_why).collect();
@@ -705,7 +928,7 @@ fn assess_agent(agent: &Agent, f: &Facts, kb: &Kb, case: &Case) -> AgentOption {
     why.sort_by_key(|w| {
         let r = hits.iter().find(|h| h.rule.id == w.id).map(|h| h.role);
         (
-            r != Some(role),
+            r != Some(shown),
             r.map(rank).unwrap_or(9),
             status_rank(w.status),
             w.ordering != Some(Ordering::Lines),
@@ -713,7 +936,7 @@ fn assess_agent(agent: &Agent, f: &Facts, kb: &Kb, case: &Case) -> AgentOption {
     });
     let case_source = |i: usize| format!("case input prior_therapies[{i}]");
     for (i, text) in &prior.exhausted {
-        let continued = role.is_positive();
+        let continued = base.is_positive();
         let (source, status, note) = match &prior.class_source {
             Some(s) => (
                 format!("{}; {}", case_source(*i), s.reference),
@@ -734,7 +957,7 @@ fn assess_agent(agent: &Agent, f: &Facts, kb: &Kb, case: &Case) -> AgentOption {
                 source,
                 status,
                 effect: if continued {
-                    role.id().into()
+                    base.id().into()
                 } else {
                     "not_recommended".into()
                 },
@@ -762,7 +985,63 @@ fn assess_agent(agent: &Agent, f: &Facts, kb: &Kb, case: &Case) -> AgentOption {
             ordering: None,
         });
     }
-    if hits.is_empty() && prior.exhausted.is_empty() {
+    // The inputs the undecided rules wait for (those a missing value leaves open).
+    let waiting: BTreeSet<&str> = unknown
+        .iter()
+        .filter(|(h, _)| h.rule.report_missing)
+        .flat_map(|(_, gaps)| gaps.iter())
+        .filter(|g| decisive_gap(g))
+        .map(|g| g.field.as_str())
+        .collect();
+    let waiting_list = waiting.iter().copied().collect::<Vec<_>>().join(", ");
+    if role == OptionRole::Undetermined {
+        why.insert(
+            0,
+            Why {
+                id: "missing_inputs".into(),
+                text: format!(
+                    "Role undetermined: the case does not give {waiting_list}, and the values it can take give \
+                     different roles ({}). Nothing is assumed; see what each value would change.",
+                    role_list(&possible)
+                ),
+                source: "case input (missing fields); knowledge/guidelines/".into(),
+                status: Status::Derived,
+                effect: "undetermined".into(),
+                level: None,
+                not_checked: None,
+                note: None,
+                ordering: None,
+            },
+        );
+    } else if role != base {
+        // Every value of the missing inputs gives the same role, though no rule fires on the inputs
+        // as given: the rules that give it are those undecided here.
+        let rules: Vec<&str> = unknown
+            .iter()
+            .filter(|(h, _)| OptionRole::from(h.role) == role)
+            .map(|(h, _)| h.rule.id.as_str())
+            .collect();
+        why.insert(
+            0,
+            Why {
+                id: "every_value".into(),
+                text: format!(
+                    "{} is {} whatever the missing {waiting_list}: each value makes one of these rules hold: {}.",
+                    agent.name,
+                    role.id(),
+                    rules.join(", ")
+                ),
+                source: "case input (missing fields); knowledge/guidelines/".into(),
+                status: Status::Derived,
+                effect: role.id().into(),
+                level: None,
+                not_checked: None,
+                note: None,
+                ordering: None,
+            },
+        );
+    }
+    if hits.is_empty() && prior.exhausted.is_empty() && role == OptionRole::NotIndicated {
         why.push(Why {
             id: "no_rule".into(),
             text: format!(
@@ -779,8 +1058,6 @@ fn assess_agent(agent: &Agent, f: &Facts, kb: &Kb, case: &Case) -> AgentOption {
             ordering: None,
         });
     }
-
-    let (label, label_detail, label_gaps) = label_status(agent, role, f, kb);
 
     // missing: a categorical input that is missing is tried with each of its values; rules and
     // label rows that a number (or a borderline value, or several inputs at once) leaves open are
@@ -827,15 +1104,20 @@ fn assess_agent(agent: &Agent, f: &Facts, kb: &Kb, case: &Case) -> AgentOption {
                 rule: rules.join(", "),
                 text: format!("{field} decides rules or label rows for {}", agent.name),
                 outcomes,
+                decisive: false,
             });
         }
     }
+    // A rule left open by a number, a borderline value or several inputs together: what the role
+    // would be if it held — against the role as given for an undetermined role, else against the
+    // reported one.
+    let against = role.role().unwrap_or(base);
     let covered = |gaps: &BTreeSet<Gap>| gaps.len() == 1 && gaps.iter().all(|g| enumerated.contains(g.field.as_str()));
     for (h, gaps) in reported.iter().map(|x| (&x.0, &x.1)).filter(|(_, gaps)| !covered(gaps)) {
         let mut with = hits.clone();
         with.push(h.clone());
         let would = decide(&with, &prior);
-        if would == role || (withheld(would) && withheld(role)) {
+        if !differs(would.into(), against.into()) {
             continue;
         }
         let m = missing_entry(
@@ -851,6 +1133,26 @@ fn assess_agent(agent: &Agent, f: &Facts, kb: &Kb, case: &Case) -> AgentOption {
             Some(x) => x.rule.push_str(&format!(", {}", m.rule)),
             None => missing.push(m),
         }
+    }
+    // Which entries leave the role undetermined; an undetermined role always names at least one.
+    for m in &mut missing {
+        m.decisive = role == OptionRole::Undetermined
+            && m.kind == GapKind::Missing
+            && m.fields.iter().any(|f| !facts::stated_when_present(f))
+            && (m.outcomes.iter().any(|o| o.role != role) || m.would.starts_with("role "));
+    }
+    if role == OptionRole::Undetermined && !missing.iter().any(|m| m.decisive) {
+        let rules: Vec<&str> = reported.iter().map(|(h, _)| h.rule.id.as_str()).collect();
+        missing.push(Missing {
+            fields: waiting.iter().map(|f| f.to_string()).collect(),
+            kind: GapKind::Missing,
+            detail: "not given in the case".into(),
+            would: format!("role one of {} depending on their values", role_list(&possible)),
+            rule: rules.join(", "),
+            text: format!("these inputs together decide the role of {}", agent.name),
+            outcomes: Vec::new(),
+            decisive: true,
+        });
     }
     if label == LabelStatus::Undetermined || label == LabelStatus::Approved {
         for (gaps, row) in label_gaps.iter().filter(|(gaps, _)| !covered(gaps)) {
@@ -889,6 +1191,11 @@ fn assess_agent(agent: &Agent, f: &Facts, kb: &Kb, case: &Case) -> AgentOption {
         label,
         label_detail,
         role,
+        possible_roles: if role == OptionRole::Undetermined {
+            possible.into_iter().collect()
+        } else {
+            Vec::new()
+        },
         why,
         evidence: evidence::for_agent(&agent.id, case, f, kb),
         cautions,
@@ -945,7 +1252,7 @@ pub fn assess(case: &Case, kb: &Kb, opts: &Options) -> Result<Assessment, InputE
         .filter(|a| a.kind != AgentKind::Control)
         .map(|a| assess_agent(a, &f, kb, case))
         .collect();
-    options.sort_by_key(|o| rank(o.role)); // stable: agents.toml order within a role
+    options.sort_by_key(|o| o.role); // stable: agents.toml order within a role
 
     let advice = g
         .advice()

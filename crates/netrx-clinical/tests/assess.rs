@@ -5,7 +5,7 @@
 //! against the reference's own pseudo-code (§C.8).
 
 use netrx_case::Case;
-use netrx_clinical::assess::{AgentOption, Assessment, LabelStatus, assess};
+use netrx_clinical::assess::{AgentOption, Assessment, LabelStatus, OptionRole, assess};
 use netrx_clinical::capability::{Options, Region};
 use netrx_kb::Kb;
 use netrx_kb::guidelines::Role;
@@ -41,7 +41,7 @@ fn opt<'a>(a: &'a Assessment, agent: &str) -> &'a AgentOption {
         .unwrap_or_else(|| panic!("{agent} is listed"))
 }
 
-fn role(a: &Assessment, agent: &str) -> Role {
+fn role(a: &Assessment, agent: &str) -> OptionRole {
     opt(a, agent).role
 }
 
@@ -455,7 +455,7 @@ fn differentiation_decides_a_g3_tumour() {
     let a = run(&example("assess-g3-differentiation-unknown.json"), Region::Us);
     assert!(a.missing.iter().any(|m| m.field == "tumor.differentiation"));
     // Poorly differentiated → platinum first (§C.7); well-differentiated G3 → CAPTEM first (§C.4 P6).
-    let would = |agent: &str, value: &str| -> Role {
+    let would = |agent: &str, value: &str| -> OptionRole {
         let m = opt(&a, agent)
             .missing
             .iter()
@@ -513,6 +513,247 @@ fn what_would_change_is_what_changes_when_the_input_is_given() {
         }
     }
     assert!(checked >= 10, "checked {checked}");
+}
+
+/// Every example, both regions.
+fn all_examples() -> Vec<(String, Region, Assessment)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    names.sort();
+    let mut out = Vec::new();
+    for n in names {
+        let v = example(&n);
+        let Ok(case) = netrx_clinical::load_case(&v.to_string(), kb()) else {
+            continue;
+        };
+        for region in [Region::Us, Region::Eu] {
+            let opts = Options {
+                region,
+                scheme: "auto".into(),
+            };
+            if let Ok(a) = assess(&case, kb(), &opts) {
+                out.push((n.clone(), region, a));
+            }
+        }
+    }
+    out
+}
+
+fn positive_change(m: &netrx_clinical::assess::Missing) -> bool {
+    m.outcomes.iter().any(|o| o.role.is_positive())
+        || ["role preferred", "role option", "role later_line"]
+            .iter()
+            .any(|p| m.would.starts_with(p))
+}
+
+#[test]
+fn a_role_a_missing_input_decides_is_undetermined_never_not_indicated() {
+    // Issue 4 Deliver 4: missing data is named, not guessed. An option whose role a missing input
+    // decides is `undetermined` (with the decisive inputs under `missing`); an option with a
+    // determined role has no decisive entry; and no option is `not_indicated` while a missing
+    // input (other than a contraindication the case states only when present) could put it forward.
+    let mut undetermined = 0;
+    for (name, region, a) in all_examples() {
+        for o in &a.options {
+            let decisive: Vec<_> = o.missing.iter().filter(|m| m.decisive).collect();
+            assert_eq!(
+                o.role == OptionRole::Undetermined,
+                !decisive.is_empty(),
+                "{name} {region:?} {}: role {:?}, decisive {decisive:?}",
+                o.agent,
+                o.role
+            );
+            if o.role == OptionRole::Undetermined {
+                undetermined += 1;
+                assert!(
+                    o.possible_roles.len() >= 2,
+                    "{name} {}: {:?}",
+                    o.agent,
+                    o.possible_roles
+                );
+                assert!(o.possible_roles.iter().any(|r| r.is_positive()), "{name} {}", o.agent);
+                assert_eq!(o.why[0].effect, "undetermined", "{name} {}", o.agent);
+                for m in &decisive {
+                    assert_eq!(m.kind, netrx_clinical::assess::facts::GapKind::Missing);
+                }
+            } else {
+                assert!(o.possible_roles.is_empty(), "{name} {}", o.agent);
+            }
+            if o.role == OptionRole::NotIndicated {
+                for m in o
+                    .missing
+                    .iter()
+                    .filter(|m| m.kind == netrx_clinical::assess::facts::GapKind::Missing)
+                {
+                    let only_contraindication = m.fields.iter().all(|f| f == "patient.chemo_contraindicated");
+                    assert!(
+                        only_contraindication || !positive_change(m),
+                        "{name} {region:?} {}: not_indicated although {:?} could put it forward: {m:?}",
+                        o.agent,
+                        m.fields
+                    );
+                }
+            }
+        }
+    }
+    assert!(undetermined >= 20, "{undetermined}");
+}
+
+#[test]
+fn g3_differentiation_unknown_leaves_the_six_agents_undetermined() {
+    // clinical-rules.md §C.4 P6 / §C.7: a well-differentiated G3 pNET → CAPTEM first, NEC →
+    // platinum + etoposide; which one it is, only the pathologist's differentiation says.
+    let a = run(&example("assess-g3-differentiation-unknown.json"), Region::Us);
+    for agent in [
+        "platinum_etoposide",
+        "everolimus",
+        "sunitinib",
+        "lu177_dotatate",
+        "streptozocin_5fu",
+        "capecitabine_temozolomide",
+    ] {
+        let o = opt(&a, agent);
+        assert_eq!(o.role, OptionRole::Undetermined, "{agent}");
+        let m = o
+            .missing
+            .iter()
+            .find(|m| m.fields == ["tumor.differentiation"])
+            .unwrap_or_else(|| panic!("{agent}: differentiation named"));
+        assert!(m.decisive, "{agent}");
+        // The possible roles are exactly those of the two values.
+        let mut from_outcomes: Vec<Role> = m.outcomes.iter().filter_map(|o| o.role.role()).collect();
+        from_outcomes.sort();
+        from_outcomes.dedup();
+        assert_eq!(o.possible_roles, from_outcomes, "{agent}");
+    }
+    // platinum: option if well (§C.4 P6 lists it), preferred if poor (§C.7) — both positive, still
+    // not one role.
+    assert_eq!(
+        opt(&a, "platinum_etoposide").possible_roles,
+        [Role::Preferred, Role::Option]
+    );
+}
+
+#[test]
+fn missing_inputs_example_undetermined_for_everolimus_ssa_and_prrt() {
+    // §C.5 S1–S2: SSA first line needs SSTR+; everolimus (SSTR−, ENETS 2024) and PRRT (SSTR+,
+    // progression) are decided by SSTR status and progression, neither of which the case gives.
+    let a = run(&example("assess-missing-inputs.json"), Region::Us);
+    for agent in ["everolimus", "octreotide_lar", "lanreotide", "lu177_dotatate"] {
+        let o = opt(&a, agent);
+        assert_eq!(o.role, OptionRole::Undetermined, "{agent}");
+        assert!(
+            o.missing
+                .iter()
+                .any(|m| m.decisive && m.fields.iter().any(|f| f == "tumor.sstr_imaging")),
+            "{agent}: {:?}",
+            o.missing
+        );
+    }
+    // Sunitinib is pNET-only (R-C4.2): not indicated whatever the missing inputs.
+    assert_eq!(role(&a, "sunitinib"), Role::NotIndicated);
+}
+
+/// Set a missing categorical input in a case file.
+fn set_input(c: &mut Value, field: &str, value: &str) {
+    let v: Value = match value {
+        "true" => json!(true),
+        "false" => json!(false),
+        x => json!(x),
+    };
+    let (obj, key) = field.split_once('.').unwrap();
+    match key {
+        "progression.status" => c[obj]["progression"] = json!({ "status": v }),
+        "functional" => {
+            c[obj]["functional"] = v.clone();
+            if v == json!(false) {
+                c[obj]["syndrome"] = Value::Null;
+            }
+        }
+        "syndrome" => {
+            c[obj]["functional"] = json!(true);
+            c[obj]["syndrome"] = v;
+        }
+        _ => c[obj][key] = v,
+    }
+}
+
+#[test]
+fn undetermined_matches_re_runs_over_every_combination_of_the_missing_inputs() {
+    // Independent of the engine's search: write every combination of values of the missing
+    // categorical inputs into the case file and re-run the whole assessment. An agent whose
+    // re-runs give one role (or only roles that withhold it) must have that role (or a withholding
+    // one); an agent whose re-runs disagree on putting it forward or on its rank must be
+    // `undetermined`.
+    let base = example("assess-missing-inputs.json");
+    let a = run(&base, Region::Us);
+    let syndrome_values = [
+        "carcinoid",
+        "insulinoma",
+        "gastrinoma",
+        "vipoma",
+        "glucagonoma",
+        "other",
+    ];
+    let mut function: Vec<(&str, &str)> = vec![("functional", "false")];
+    function.extend(syndrome_values.iter().map(|s| ("syndrome", *s)));
+    let mut seen: std::collections::BTreeMap<String, std::collections::BTreeSet<OptionRole>> = Default::default();
+    let mut runs = 0;
+    for (ff, fv) in &function {
+        for sstr in ["positive", "negative"] {
+            for prog in ["progressive", "stable"] {
+                for sym in ["false", "true"] {
+                    for extra in ["false", "true"] {
+                        let mut c = base.clone();
+                        set_input(&mut c, &format!("tumor.{ff}"), fv);
+                        set_input(&mut c, "tumor.sstr_imaging", sstr);
+                        set_input(&mut c, "tumor.progression.status", prog);
+                        set_input(&mut c, "tumor.symptomatic", sym);
+                        set_input(&mut c, "tumor.extrahepatic_disease", extra);
+                        let b = run(&c, Region::Us);
+                        assert!(
+                            b.missing.iter().all(|m| m.field != "tumor.sstr_imaging"),
+                            "the inputs are given"
+                        );
+                        for o in &b.options {
+                            seen.entry(o.agent.clone()).or_default().insert(o.role);
+                        }
+                        runs += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(runs, 7 * 16);
+    for o in &a.options {
+        let roles = &seen[&o.agent];
+        let all_withheld = roles.iter().all(|r| r.is_withheld());
+        if roles.len() == 1 {
+            assert_eq!(
+                Some(&o.role),
+                roles.iter().next(),
+                "{}: every combination gives one role",
+                o.agent
+            );
+        } else if all_withheld {
+            assert!(o.role.is_withheld(), "{}: {:?} vs {roles:?}", o.agent, o.role);
+        } else {
+            assert_eq!(o.role, OptionRole::Undetermined, "{}: re-runs give {roles:?}", o.agent);
+            // Each role a re-run gives is among the possible roles named (undetermined re-runs aside).
+            for r in roles.iter().filter_map(|r| r.role()) {
+                assert!(
+                    o.possible_roles.contains(&r),
+                    "{}: {r:?} not in {:?}",
+                    o.agent,
+                    o.possible_roles
+                );
+            }
+        }
+    }
 }
 
 // --- Prior therapies and output invariants -----------------------------------------------------

@@ -4,10 +4,9 @@
 use crate::error::CliResult;
 use crate::io;
 use netrx_clinical::assess::facts::GapKind;
-use netrx_clinical::assess::{AgentOption, Assessment, Evidence, LabelStatus};
+use netrx_clinical::assess::{AgentOption, Assessment, Evidence, LabelStatus, OptionRole};
 use netrx_clinical::capability::{Options, Region};
 use netrx_kb::cautions::Severity;
-use netrx_kb::guidelines::Role;
 use netrx_kb::provenance::Status;
 use netrx_kb::trials::num;
 use std::path::PathBuf;
@@ -24,7 +23,8 @@ Roles come from guideline rules (knowledge/guidelines/: ENETS 2016, the NCCN-sty
 small-intestine (ENETS 2024), lung/thymus (ESMO 2021) and NEC tables); labels from
 knowledge/indications.toml for the region; cautions from knowledge/cautions.toml. Every statement shows
 its source and verification status; UNVERIFIED rules say so. A missing input that decides a role or a
-label is named with what would change — nothing is filled in by default. See docs/assess.md.")]
+label is named with what would change — nothing is filled in by default: an option whose role a missing
+input decides has role `undetermined` (listed as \"not positioned yet\"). See docs/assess.md.")]
 pub struct Args {
     /// The case file (JSON; see docs/case-file.md), or - for standard input.
     pub case: PathBuf,
@@ -81,13 +81,14 @@ fn label_text(l: LabelStatus, region: Region) -> String {
     }
 }
 
-fn heading(r: Role) -> &'static str {
+fn heading(r: OptionRole) -> &'static str {
     match r {
-        Role::Preferred => "PREFERRED",
-        Role::Option => "OPTIONS",
-        Role::LaterLine => "LATER LINE",
-        Role::NotRecommended => "NOT RECOMMENDED",
-        Role::NotIndicated => "NOT INDICATED",
+        OptionRole::Preferred => "PREFERRED",
+        OptionRole::Option => "OPTIONS",
+        OptionRole::LaterLine => "LATER LINE",
+        OptionRole::NotRecommended => "NOT RECOMMENDED",
+        OptionRole::Undetermined => "NOT POSITIONED YET — A MISSING INPUT DECIDES (role undetermined)",
+        OptionRole::NotIndicated => "NOT INDICATED",
     }
 }
 
@@ -193,6 +194,14 @@ fn option_block(o: &AgentOption, region: Region, s: &mut String) {
         trials_shown.push(e.trial.clone());
         s.push_str(&format!("    trial  {}\n", evidence_line(e)));
     }
+    cautions_block(o, s);
+    if let Some(m) = missing_summary(o) {
+        s.push_str(&format!("     ?    depends on {m}\n"));
+    }
+}
+
+/// The cautions, `!!` high, `!` moderate, `·` info.
+fn cautions_block(o: &AgentOption, s: &mut String) {
     for c in &o.cautions {
         let tag = match c.severity {
             Severity::High => "  !!",
@@ -206,18 +215,16 @@ fn option_block(o: &AgentOption, region: Region, s: &mut String) {
         };
         s.push_str(&format!("{tag}    {} [{}{st}]\n", c.text, c.source));
     }
-    if let Some(m) = missing_summary(o) {
-        s.push_str(&format!("     ?    depends on {m}\n"));
-    }
 }
 
-fn role_word(r: Role) -> &'static str {
+fn role_word(r: OptionRole) -> &'static str {
     match r {
-        Role::Preferred => "preferred",
-        Role::Option => "option",
-        Role::LaterLine => "later line",
-        Role::NotRecommended => "not recommended",
-        Role::NotIndicated => "not indicated",
+        OptionRole::Preferred => "preferred",
+        OptionRole::Option => "option",
+        OptionRole::LaterLine => "later line",
+        OptionRole::NotRecommended => "not recommended",
+        OptionRole::Undetermined => "undetermined",
+        OptionRole::NotIndicated => "not indicated",
     }
 }
 
@@ -339,14 +346,19 @@ pub fn render(r: &Assessment) -> String {
             mark(a.status)
         ));
     }
-    for role in [Role::Preferred, Role::Option, Role::LaterLine, Role::NotRecommended] {
+    for role in [
+        OptionRole::Preferred,
+        OptionRole::Option,
+        OptionRole::LaterLine,
+        OptionRole::NotRecommended,
+    ] {
         let opts: Vec<&AgentOption> = r.options.iter().filter(|o| o.role == role).collect();
         if opts.is_empty() {
             continue;
         }
         s.push_str(&format!("\n{}\n", heading(role)));
         for o in opts {
-            if role == Role::NotRecommended {
+            if role == OptionRole::NotRecommended {
                 let w = o.why.first();
                 s.push_str(&format!(
                     "  {} — {}{}\n",
@@ -363,35 +375,30 @@ pub fn render(r: &Assessment) -> String {
             }
         }
     }
-    // Not indicated now; those a missing input could put forward are listed apart.
-    let could_change = |o: &AgentOption| {
-        o.missing.iter().any(|m| {
-            m.outcomes.iter().any(|x| x.role.is_positive())
-                || ["role preferred", "role option", "role later_line"]
-                    .iter()
-                    .any(|p| m.would.starts_with(p))
-        })
-    };
+    // Undetermined: a missing input decides; one line each (what it depends on), and the cautions.
     let undecided: Vec<&AgentOption> = r
         .options
         .iter()
-        .filter(|o| o.role == Role::NotIndicated && could_change(o))
+        .filter(|o| o.role == OptionRole::Undetermined)
         .collect();
     if !undecided.is_empty() {
-        s.push_str("\nNOT POSITIONED YET — A MISSING INPUT DECIDES\n");
+        s.push_str(&format!("\n{}\n", heading(OptionRole::Undetermined)));
         for o in &undecided {
+            let could: Vec<&str> = o.possible_roles.iter().map(|r| role_word((*r).into())).collect();
             s.push_str(&format!(
-                "  {} — {}; depends on {}\n",
+                "  {} — {}; could be {}; depends on {}\n",
                 o.name,
                 label_text(o.label, r.region),
+                could.join(" / "),
                 missing_summary(o).unwrap_or_default()
             ));
+            cautions_block(o, &mut s);
         }
     }
     let ni: Vec<&AgentOption> = r
         .options
         .iter()
-        .filter(|o| o.role == Role::NotIndicated && !could_change(o))
+        .filter(|o| o.role == OptionRole::NotIndicated)
         .collect();
     if !ni.is_empty() {
         s.push_str("\nNOT INDICATED for this patient (no guideline position, or a prerequisite not met)\n");
@@ -431,12 +438,20 @@ pub fn render(r: &Assessment) -> String {
         mark(r.standing_note.status)
     ));
     if !r.compare_hints.is_empty() {
-        s.push_str(
-            "  Indirect/direct estimates (derived by netrx, not published; see the caveats with the command):\n",
-        );
+        let all_derived = r.compare_hints.iter().all(|h| h.estimate == "derived");
+        s.push_str(if all_derived {
+            "  Indirect/direct estimates (derived by netrx, not published; see the caveats with the command):\n"
+        } else {
+            "  Indirect/direct estimates (see the caveats with the command):\n"
+        });
         for h in &r.compare_hints {
+            let origin = match (all_derived, h.estimate.as_str()) {
+                (true, _) => "",
+                (false, "published") => ", the trial's published result",
+                (false, _) => ", derived by netrx, not published",
+            };
             s.push_str(&format!(
-                "    {} vs {}: PFS HR {} ({}–{}), {} via {} — {}\n",
+                "    {} vs {}: PFS HR {} ({}–{}), {} via {}{origin} — {}\n",
                 h.agents[0],
                 h.agents[1],
                 fmt2(h.hr),

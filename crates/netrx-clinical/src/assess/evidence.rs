@@ -6,7 +6,7 @@
 //! network connects.
 
 use super::facts::Facts;
-use super::{AgentOption, Role};
+use super::{AgentOption, OptionRole};
 use netrx_case::Case;
 use netrx_kb::Kb;
 use netrx_kb::populations::Fit;
@@ -339,8 +339,12 @@ pub struct CompareHint {
     pub path: Vec<String>,
     /// How many heterogeneity warnings `netrx compare` attaches.
     pub warnings: usize,
-    /// Always `derived`: computed by netrx from published HRs.
+    /// `derived` for an estimate computed by netrx from published HRs; for a direct answer from
+    /// one trial, the status of that trial's figure.
     pub status: Status,
+    /// `published` (one head-to-head trial's own result) or `derived` (computed by netrx), as
+    /// `netrx compare --json` says.
+    pub estimate: String,
     /// The command that shows the estimate with its assumption and caveats.
     pub command: String,
 }
@@ -353,7 +357,7 @@ pub fn compare_hints(options: &[AgentOption], f: &Facts, kb: &Kb) -> Vec<Compare
     };
     let current: Vec<&str> = options
         .iter()
-        .filter(|o| matches!(o.role, Role::Preferred | Role::Option))
+        .filter(|o| matches!(o.role, OptionRole::Preferred | OptionRole::Option))
         .map(|o| o.agent.as_str())
         .collect();
     let mut hints = Vec::new();
@@ -378,6 +382,7 @@ pub fn compare_hints(options: &[AgentOption], f: &Facts, kb: &Kb) -> Vec<Compare
                         path: c.path.clone(),
                         warnings: c.warnings.len(),
                         status: c.status,
+                        estimate: c.estimate.to_string(),
                         command: format!("netrx compare {a} {b} --population {pop}"),
                     });
                     break;

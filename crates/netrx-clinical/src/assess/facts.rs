@@ -324,6 +324,31 @@ impl Facts {
     }
 }
 
+/// The categorical inputs [`values_of`] enumerates.
+const CATEGORICAL: &[&str] = &[
+    "tumor.differentiation",
+    "tumor.functional",
+    "tumor.syndrome",
+    "tumor.sstr_imaging",
+    "tumor.progression.status",
+    "tumor.extent",
+    "tumor.extrahepatic_disease",
+    "tumor.symptomatic",
+    "patient.chemo_contraindicated",
+];
+
+/// Inputs the case states when they apply (a contraindication): their absence is named under
+/// `missing` with what it would change, but it does not leave a role undetermined — silence is not a
+/// gap to chase (as `report_missing = false` for the rules that withhold an agent for it).
+pub fn stated_when_present(field: &str) -> bool {
+    field == "patient.chemo_contraindicated"
+}
+
+/// The field as a static id, if it is a categorical input [`values_of`] enumerates.
+pub fn field_id(field: &str) -> Option<&'static str> {
+    CATEGORICAL.iter().copied().find(|f| *f == field)
+}
+
 /// The values a missing categorical input can take, as written in the case file; `None` for
 /// numbers and free inputs (those are reported per rule instead).
 pub fn values_of(field: &str) -> Option<&'static [&'static str]> {

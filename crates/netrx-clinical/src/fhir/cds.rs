@@ -419,20 +419,19 @@ fn positioned(o: &Value) -> bool {
     matches!(read::s(o, "role"), Some("preferred" | "option" | "later_line"))
 }
 
-/// The option is not positioned, but a missing input could make it one.
+/// The option's role is `undetermined`: a missing input decides it (see the assessment's
+/// `options[].missing`).
 fn pending(o: &Value) -> bool {
-    !positioned(o)
-        && read::arr(o, "missing").iter().any(|m| {
-            read::arr(m, "outcomes")
-                .iter()
-                .any(|x| matches!(read::s(x, "role"), Some("preferred" | "option" | "later_line")))
-        })
+    read::s(o, "role") == Some("undetermined")
 }
 
-/// The fields a pending option waits for.
+/// The fields a pending option waits for: those that leave its role undetermined.
 fn pending_fields(o: &Value) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for m in read::arr(o, "missing") {
+    for m in read::arr(o, "missing")
+        .iter()
+        .filter(|m| m.get("decisive").and_then(Value::as_bool) == Some(true))
+    {
         for f in read::arr(m, "fields").iter().filter_map(Value::as_str) {
             if !out.iter().any(|x| x == f) {
                 out.push(f.to_string());
@@ -466,6 +465,7 @@ fn role_title(role: &str) -> &'static str {
         "option" => "Options",
         "later_line" => "Later line",
         "not_recommended" => "Not recommended",
+        "undetermined" => "Not positioned yet — a missing input decides",
         _ => "Other",
     }
 }

@@ -537,18 +537,6 @@ fn option_view(o: &Value, region: &str) -> OptionView {
     }
 }
 
-/// A missing input could give the option a positive role.
-fn could_change(o: &Value) -> bool {
-    list(o, "missing").iter().any(|m| {
-        list(m, "outcomes")
-            .iter()
-            .any(|x| matches!(s(x, "role").as_str(), "preferred" | "option" | "later_line"))
-            || ["role preferred", "role option", "role later_line"]
-                .iter()
-                .any(|p| s(m, "would").starts_with(p))
-    })
-}
-
 /// The options grouped by role (the order a tumour board reads them).
 pub fn assess_view(a: &Value) -> AssessView {
     let region = s(a, "region");
@@ -597,15 +585,15 @@ pub fn assess_view(a: &Value) -> AssessView {
         group(
             "undecided",
             "Not positioned yet — a missing input decides",
-            "Not indicated with what is recorded; one of the missing inputs could change that.",
-            &|o: &Value| s(o, "role") == "not_indicated" && could_change(o),
+            "Role undetermined: a missing input decides it (see what each value would give).",
+            &role("undetermined"),
             false,
         ),
         group(
             "not_indicated",
             "Not indicated for this patient",
             "No guideline position for this patient, or a prerequisite is not met.",
-            &|o: &Value| s(o, "role") == "not_indicated" && !could_change(o),
+            &role("not_indicated"),
             true,
         ),
     ];
@@ -1318,7 +1306,7 @@ fn glance(b: &Board, case: &Value) -> Vec<(String, String, String)> {
         "#classification".to_string(),
     ));
     if let Ok(a) = &b.assess {
-        for id in ["preferred", "option", "later_line"] {
+        for id in ["preferred", "option", "later_line", "undecided"] {
             if let Some(gr) = a.groups.iter().find(|x| x.id == id) {
                 let names: Vec<&str> = gr.options.iter().map(|o| o.name.as_str()).collect();
                 g.push((gr.heading.clone(), names.join("; "), format!("#role-{id}")));
