@@ -463,6 +463,19 @@ fn board_report_and_evidence_show_the_api_answers_within_budget() {
     assert_eq!(e.status, 200);
     assert!(e.body.contains("RADIANT-3") && e.body.contains("<svg") && e.body.contains("id=\"compare-result\""));
     assert!(weight_before_plots(&e.body) < 300 * 1024);
+    assert!(
+        unescape(&e.body).contains("derived by netrx: Bucher"),
+        "an indirect estimate is called derived"
+    );
+    // A single head-to-head trial's result is its published estimate, not netrx's computation.
+    let d = c.get("/evidence?c_a=lu177_edotreotide&c_b=everolimus&c_population=gep");
+    assert_eq!(d.status, 200);
+    let d = unescape(&d.body);
+    assert!(
+        d.contains("the trial's published HR and CI, not computed by netrx"),
+        "COMPETE is published"
+    );
+    assert!(!d.contains("derived by netrx"), "COMPETE is not derived");
     assert_eq!(c.get("/evidence?t_phase=9").status, 400);
     assert_eq!(c.get("/cases/no-such-case").status, 404);
     assert_eq!(c.get("/cases/bad..id").status, 400);

@@ -608,13 +608,17 @@ pub fn assess_view(a: &Value) -> AssessView {
             let pop = s(h, "population");
             let text = match (of(h, "hr"), of(h, "ci_low"), of(h, "ci_high")) {
                 (Some(hr), Some(l), Some(u)) => format!(
-                    "{} vs {} ({pop}): HR {} (95 % CI {}–{}), {} by netrx ({}), through {}",
+                    "{} vs {} ({pop}): HR {} (95 % CI {}–{}), {} ({}), through {}",
                     words(&x),
                     words(&y),
                     num(hr, 2),
                     num(l, 2),
                     num(u, 2),
-                    s(h, "status"),
+                    if s(h, "estimate") == "published" {
+                        "the trial's published estimate".to_string()
+                    } else {
+                        format!("{} by netrx", s(h, "status"))
+                    },
                     s(h, "method"),
                     strings(h, "path").join(" and ")
                 ),

@@ -377,8 +377,10 @@ fn compare_view(kb: &Kb, q: &[(String, String)]) -> Option<Result<CompareView, S
                     c.endpoint.label()
                 ),
                 estimate: format!("HR {} (95 % CI {}–{}), {p}", f2(c.hr), f2(c.ci_low), f2(c.ci_high)),
-                method: if c.method == "direct" {
-                    "direct randomised estimate".into()
+                method: if c.estimate == "published" {
+                    "direct randomised estimate: the trial's published HR and CI, not computed by netrx".into()
+                } else if c.method == "direct" {
+                    "direct randomised estimate, pooled by netrx from the trials that compared the two".into()
                 } else {
                     "derived by netrx: Bucher adjusted indirect comparison (not a published result)".into()
                 },
