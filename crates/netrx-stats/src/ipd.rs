@@ -41,8 +41,10 @@
 //! time, one row per patient.
 //!
 //! **Fit report** ([`FitReport`]): the Kaplan–Meier estimate of the reconstructed data against the
-//! digitised points (the top of a vertical drop is compared with the curve just before the drop):
-//! maximum, mean and root-mean-square absolute deviation; the published numbers at risk next to the
+//! digitised points, each measured as its vertical distance from the step curve's graph at its
+//! time — a point on a vertical drop (between Ŝ(t) and Ŝ(t−)) is on the curve, one off it is
+//! measured to the nearer of Ŝ(t) and Ŝ(t−) ([`step_graph_distance`]): maximum, mean and
+//! root-mean-square absolute deviation; the published numbers at risk next to the
 //! reconstructed ones; events against the reported total; the median.
 
 use crate::km::{KmOptions, survfit};
@@ -428,11 +430,14 @@ pub struct FitReport {
     pub total_events_reported: Option<u64>,
     /// Digitised points compared (points added at risk times are not compared).
     pub points_compared: usize,
-    /// max |Ŝ(t_k) − S_k| over the digitised points.
+    /// max over the digitised points (t_k, S_k) of their distance from the reconstructed KM
+    /// curve's graph at t_k ([`step_graph_distance`]): |Ŝ(t_k) − S_k|, except that where Ŝ drops
+    /// at t_k a read between Ŝ(t_k) and Ŝ(t_k−) is on the drop (0) and one outside it is measured
+    /// to the nearer of the two.
     pub max_abs_deviation: f64,
-    /// mean |Ŝ(t_k) − S_k|.
+    /// mean of the same distances.
     pub mean_abs_deviation: f64,
-    /// √mean (Ŝ(t_k) − S_k)².
+    /// √mean of their squares.
     pub rmse: f64,
     /// Time of the largest deviation.
     pub max_deviation_time: f64,
@@ -954,6 +959,27 @@ pub fn reconstruct(input: &Input) -> Result<Reconstruction, InputError> {
     })
 }
 
+/// Distance of a digitised survival read `s` from the graph of a step curve at its time t,
+/// given the curve just before t (`s_before` = Ŝ(t−)) and at t (`s_at` = Ŝ(t)). Where the
+/// curve drops at t its graph includes the vertical segment between Ŝ(t) and Ŝ(t−): a read on
+/// that segment (a click on the drop, e.g. a jittered duplicate at the same time) lies on the
+/// curve (distance 0); a read off it is as far as the nearer end. Without a drop at t this is
+/// |Ŝ(t) − s|.
+pub fn step_graph_distance(s: f64, s_before: f64, s_at: f64) -> f64 {
+    let (lo, hi) = if s_at <= s_before {
+        (s_at, s_before)
+    } else {
+        (s_before, s_at)
+    };
+    if s < lo {
+        lo - s
+    } else if s > hi {
+        s - hi
+    } else {
+        0.0
+    }
+}
+
 fn fit_report(
     rows: &[(f64, bool)],
     pts: &[Pt],
@@ -976,13 +1002,11 @@ fn fit_report(
     };
     let mut devs = Vec::new();
     let mut worst = (0.0f64, 0.0f64);
-    for (k, p) in pts.iter().enumerate() {
+    for p in pts {
         if p.added {
             continue;
         }
-        let top_of_drop = pts.get(k + 1).is_some_and(|q| q.t == p.t && q.s < p.s);
-        let est = if top_of_drop { before(p.t) } else { km.surv_at(p.t) };
-        let dev = (est - p.s).abs();
+        let dev = step_graph_distance(p.s, before(p.t), km.surv_at(p.t));
         if dev > worst.0 {
             worst = (dev, p.t);
         }
@@ -1232,5 +1256,107 @@ mod tests {
         let rows = f.complete_rows(&["time", "event"]).unwrap();
         let y = f.surv("time", "event", &rows).unwrap();
         assert_eq!(y.events(), 1);
+    }
+
+    /// Product-limit estimate from (time, event) rows just before `t` and at `t`, counted by
+    /// hand (independent of `km::survfit`).
+    fn hand_km(rows: &[(f64, bool)], t: f64) -> (f64, f64) {
+        let mut times: Vec<f64> = rows.iter().filter(|r| r.1).map(|r| r.0).collect();
+        times.dedup();
+        let (mut before, mut at) = (1.0, 1.0);
+        for &u in &times {
+            let n = rows.iter().filter(|r| r.0 >= u).count() as f64;
+            let d = rows.iter().filter(|r| r.0 == u && r.1).count() as f64;
+            if u < t {
+                before *= 1.0 - d / n;
+            }
+            if u <= t {
+                at *= 1.0 - d / n;
+            }
+        }
+        (before, at)
+    }
+
+    #[test]
+    fn step_graph_distance_is_zero_on_a_drop_and_to_the_nearer_end_off_it() {
+        // Drop from 1.0 to 0.896 at t: reads on the drop are on the curve.
+        assert_eq!(step_graph_distance(0.92, 1.0, 0.896), 0.0);
+        assert_eq!(step_graph_distance(1.0, 1.0, 0.896), 0.0);
+        assert_eq!(step_graph_distance(0.896, 1.0, 0.896), 0.0);
+        // Off the drop: the nearer end (to 1e-12).
+        assert!((step_graph_distance(0.85, 1.0, 0.896) - 0.046).abs() < 1e-12);
+        assert!((step_graph_distance(1.02, 1.0, 0.896) - 0.02).abs() < 1e-12);
+        // No drop: plain |S(t) − s|.
+        assert!((step_graph_distance(0.97, 1.0, 1.0) - 0.03).abs() < 1e-12);
+    }
+
+    /// Acceptance review of issue 11: jittered duplicate clicks at t = 1 (0.9 and 0.92). The
+    /// rebuilt curve drops from 1 to about 0.9 at t = 1, so (1, 0.92) lies on its vertical drop;
+    /// the report used to say "max 8.00 % at t = 1" (0.92 against S(1−) = 1).
+    #[test]
+    fn a_click_on_a_vertical_drop_is_on_the_curve() {
+        let curve = curve("time,survival\n0,1\n1,0.9\n1,0.92\n2,0.8\n3,0.7\n4,0.6\n5,0.5\n");
+        let (risk, _) = risk_table_from_csv("r", "time,n_at_risk\n0,100\n2,75\n4,55\n").unwrap();
+        let r = reconstruct(&Input {
+            curve,
+            at_risk: Some(risk),
+            n_patients: None,
+            total_events: None,
+        })
+        .unwrap();
+        let (s1_before, s1) = hand_km(&r.rows, 1.0);
+        // The premise: 0.92 is between S(1) and S(1−).
+        assert!(s1 < 0.92 && 0.92 < s1_before, "S(1−) {s1_before}, S(1) {s1}");
+        // Expected distance per digitised point, by hand: (1, 0.92) is on the drop (0); every
+        // other point is compared with S at its time (t = 0: no drop; elsewhere the lower end).
+        let pts = [
+            (0.0, 1.0),
+            (1.0, 0.9),
+            (1.0, 0.92),
+            (2.0, 0.8),
+            (3.0, 0.7),
+            (4.0, 0.6),
+            (5.0, 0.5),
+        ];
+        let devs: Vec<f64> = pts
+            .iter()
+            .map(|&(t, s)| {
+                let (b, a) = hand_km(&r.rows, t);
+                if (t, s) == (1.0, 0.92) {
+                    0.0
+                } else if s < a {
+                    a - s
+                } else if s > b {
+                    s - b
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let max = devs.iter().cloned().fold(0.0, f64::max);
+        let mean = devs.iter().sum::<f64>() / devs.len() as f64;
+        assert_eq!(r.fit.points_compared, pts.len());
+        // Tolerance 1e-12: the same arithmetic on the same rows.
+        assert!((r.fit.max_abs_deviation - max).abs() < 1e-12, "{:?} vs {max}", r.fit);
+        assert!((r.fit.mean_abs_deviation - mean).abs() < 1e-12, "{:?} vs {mean}", r.fit);
+        assert!(r.fit.max_abs_deviation < 0.02, "{:?}", r.fit);
+    }
+
+    /// A read genuinely off the curve still counts: 10 patients, a click at (0.5, 0.97) where no
+    /// patient can have died (0.3 of a death rounds to none), so the curve is 1 there.
+    #[test]
+    fn a_click_off_the_curve_is_measured() {
+        let curve = curve("time,survival\n0,1\n0.5,0.97\n1,0.9\n1,0.92\n2,0.8\n3,0.7\n");
+        let r = reconstruct(&Input {
+            curve,
+            at_risk: None,
+            n_patients: Some(10),
+            total_events: None,
+        })
+        .unwrap();
+        let (b, a) = hand_km(&r.rows, 0.5);
+        assert_eq!((b, a), (1.0, 1.0), "no event at or before 0.5: {:?}", r.rows);
+        assert!((r.fit.max_abs_deviation - 0.03).abs() < 1e-12, "{:?}", r.fit);
+        assert_eq!(r.fit.max_deviation_time, 0.5);
     }
 }

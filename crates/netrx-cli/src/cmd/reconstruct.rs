@@ -181,7 +181,7 @@ fn text_report(a: &Args, r: &Reconstruction) -> String {
             .unwrap_or_default()
     ));
     w(format!(
-        "  Fit         max |KM − digitised| {} at t = {}; mean {}; RMSE {} (over {} digitised points)",
+        "  Fit         max |KM − digitised| {} at t = {}; mean {}; RMSE {} (over {} digitised points; a point on a vertical drop is on the curve)",
         pct(r.fit.max_abs_deviation),
         fmt(r.fit.max_deviation_time),
         pct(r.fit.mean_abs_deviation),
