@@ -177,12 +177,39 @@ async fn shutdown_signal() {
 }
 
 /// Install the log subscriber (structured lines on stderr; `RUST_LOG` filters, default `info`).
+/// Colour only when stderr is a terminal and `NO_COLOR` is not set: a log redirected to a
+/// file or a pipe gets plain lines, no ANSI escape codes.
 pub fn init_logging() {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let ansi = log_colour(std::io::stderr().is_terminal(), std::env::var_os("NO_COLOR").as_deref());
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(ansi)
         .with_target(false)
         .try_init();
+}
+
+/// Whether log lines are coloured: only on a terminal, and not when `NO_COLOR` is set to a
+/// non-empty value (<https://no-color.org>: "when present and not an empty string").
+pub fn log_colour(stderr_is_terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    stderr_is_terminal && no_color.is_none_or(|v| v.is_empty())
+}
+
+#[cfg(test)]
+mod log_tests {
+    use super::log_colour;
+    use std::ffi::OsStr;
+
+    #[test]
+    fn colour_only_on_a_terminal_without_no_color() {
+        assert!(log_colour(true, None));
+        assert!(!log_colour(false, None), "redirected stderr gets no ANSI codes");
+        assert!(!log_colour(true, Some(OsStr::new("1"))), "NO_COLOR=1 turns colour off");
+        // no-color.org: an empty NO_COLOR does not count.
+        assert!(log_colour(true, Some(OsStr::new(""))));
+        assert!(!log_colour(false, Some(OsStr::new(""))));
+    }
 }
