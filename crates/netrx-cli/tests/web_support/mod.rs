@@ -288,9 +288,20 @@ impl Browser {
     }
 
     /// The first element matching a CSS selector.
+    /// The first element matching, waiting up to 30 s for it to appear: a click that submits a
+    /// form returns before the answer is rendered (a failed sign-in, for one, verifies an
+    /// argon2id hash first, which takes seconds in a debug build on a loaded machine).
     pub fn find(&self, css: &str) -> El {
-        self.try_find(css)
-            .unwrap_or_else(|| panic!("no element {css:?} on {}", self.url()))
+        let t0 = Instant::now();
+        loop {
+            if let Some(el) = self.try_find(css) {
+                return el;
+            }
+            if t0.elapsed() > Duration::from_secs(30) {
+                panic!("no element {css:?} on {} after 30 s", self.url());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 
     /// The first element matching, if any.
