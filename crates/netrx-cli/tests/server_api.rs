@@ -838,6 +838,75 @@ fn graceful_shutdown_finishes_in_flight_requests() {
     s2.req("GET", "/api/v1/cases/g1").bearer(&tok).send().expect(200);
 }
 
+/// Every operation the OpenAPI document describes answers on a running server: never 404 (no such
+/// route) nor 405 (method not routed). Path parameters take real values: a stored case, revision 1,
+/// every capability and CDS service the document enumerates, an existing user.
+#[test]
+fn openapi_every_documented_operation_answers() {
+    let d = TempDir::new("api-openapi-answers");
+    let db = d.path("netrx.db");
+    let clin = user_with_token(&db, "ann", "clinician", "ann-password-1");
+    let admin = user_with_token(&db, "root", "admin", "root-password-1");
+    user_with_token(&db, "bob", "clinician", "bob-password-1");
+    let s = Server::start(&db, &[]);
+    s.req("POST", "/api/v1/cases")
+        .bearer(&clin)
+        .json(&case("oa1", 12.0))
+        .send()
+        .expect(201);
+    let o = s
+        .req("GET", "/api/v1/openapi.json")
+        .bearer(&clin)
+        .send()
+        .expect(200)
+        .json();
+    let mut checked = 0;
+    for (path, item) in o["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            // Each path parameter: the values its schema enumerates, else a real one.
+            let mut urls = vec![path.clone()];
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                if p["in"] != "path" {
+                    continue;
+                }
+                let name = p["name"].as_str().unwrap();
+                let values: Vec<String> = match p["schema"]["enum"].as_array() {
+                    Some(e) => e.iter().map(|v| v.as_str().unwrap().to_string()).collect(),
+                    None => vec![
+                        match name {
+                            "id" => "oa1",
+                            "rev" => "1",
+                            "username" => "bob",
+                            other => panic!("{method} {path}: no test value for path parameter {other}"),
+                        }
+                        .to_string(),
+                    ],
+                };
+                urls = urls
+                    .iter()
+                    .flat_map(|u| values.iter().map(move |v| u.replace(&format!("{{{name}}}"), v)))
+                    .collect();
+            }
+            let admin_only = path.starts_with("/api/v1/users") || path == "/api/v1/audit";
+            let token = if admin_only { &admin } else { &clin };
+            for url in urls {
+                assert!(!url.contains('{'), "{method} {url}: every path parameter substituted");
+                let m = method.to_uppercase();
+                let mut req = s.req(&m, &url).bearer(token);
+                if op.get("requestBody").is_some() {
+                    req = req.json(&json!({}));
+                }
+                let r = req.send();
+                assert!(r.status != 404 && r.status != 405, "{m} {url} answers: {r:?}");
+                checked += 1;
+            }
+        }
+    }
+    // The /api/v1 routes, the capabilities, the FHIR import and the three CDS operations.
+    let caps = netrx_clinical::capability::Capability::ALL.len();
+    assert!(checked >= 22 + 2 * caps, "{checked} operations checked");
+}
+
 #[test]
 fn openapi_health_and_user_cli() {
     let d = TempDir::new("api-openapi");
@@ -867,6 +936,49 @@ fn openapi_health_and_user_cli() {
     ] {
         assert!(o["paths"].get(p).is_some(), "OpenAPI documents {p}");
     }
+    // The FHIR import and the CDS Hooks service, at their real (absolute) paths outside /api/v1:
+    // no `servers` entry moves the base away from the server's root.
+    assert!(o.get("servers").is_none(), "paths are absolute: {:?}", o.get("servers"));
+    for (path, method, codes) in [
+        (
+            "/fhir/import",
+            "post",
+            &["200", "201", "400", "401", "403", "404", "409", "410", "412", "413"][..],
+        ),
+        ("/cds-services", "get", &["200", "400"][..]),
+        (
+            "/cds-services/{service}",
+            "post",
+            &["200", "400", "401", "403", "404", "412", "413"][..],
+        ),
+        (
+            "/cds-services/{service}/feedback",
+            "post",
+            &["200", "400", "401", "403", "404", "413"][..],
+        ),
+    ] {
+        let op = &o["paths"][path][method];
+        let documented: Vec<&str> = op["responses"]
+            .as_object()
+            .unwrap_or_else(|| panic!("OpenAPI documents {method} {path}"))
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(documented, codes, "{method} {path}");
+    }
+    // Auth as implemented: the import takes the API's credentials (document default), discovery none,
+    // the CDS calls a netrx bearer token or a registered client's JWT (no session cookie).
+    assert!(o["paths"]["/fhir/import"]["post"].get("security").is_none());
+    assert_eq!(o["security"], json!([{ "bearer": [] }, { "session": [] }]));
+    assert_eq!(o["paths"]["/cds-services"]["get"]["security"], json!([]));
+    for p in ["/cds-services/{service}", "/cds-services/{service}/feedback"] {
+        assert_eq!(
+            o["paths"][p]["post"]["security"],
+            json!([{ "bearer": [] }, { "cdsJwt": [] }]),
+            "{p}"
+        );
+    }
+    assert_eq!(o["components"]["securitySchemes"]["cdsJwt"]["bearerFormat"], "JWT");
     let params = o["paths"]["/api/v1/cases/{id}/{capability}"]["get"]["parameters"]
         .as_array()
         .unwrap();

@@ -19,7 +19,7 @@
 //! and records the cards issued and every call in the audit trail.
 
 use crate::api::{Body, json, params};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::{MAX_BODY_BYTES, Shared};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Request, State};
@@ -91,7 +91,15 @@ async fn preflight() -> StatusCode {
     StatusCode::NO_CONTENT
 }
 
-async fn discovery(uri: Uri) -> ApiResult {
+/// `GET /cds-services`: the CDS Hooks discovery document.
+#[utoipa::path(get, path = "/cds-services", tag = "cds-hooks", operation_id = "cds_discovery",
+    responses(
+        (status = 200, body = Object, description = "The CDS Hooks 2.0 discovery document: { services: [ { hook: \
+            \"patient-view\", id: \"netrx-net-options\", title, description, prefetch, usageRequirements } ] }. \
+            No credential needed (it holds no patient data); CORS open"),
+        (status = 400, body = ErrorBody, description = "A query parameter was given (none are allowed)"),
+    ))]
+pub async fn discovery(uri: Uri) -> ApiResult {
     params(&uri, &[])?;
     Ok(json(StatusCode::OK, &cds::discovery()))
 }
@@ -304,7 +312,29 @@ fn base_url(headers: &HeaderMap, secure: bool) -> String {
     format!("{proto}://{host}")
 }
 
-async fn invoke(
+/// `POST /cds-services/{service}`: the `patient-view` hook; answers with cards.
+#[utoipa::path(post, path = "/cds-services/{service}", tag = "cds-hooks", operation_id = "cds_invoke",
+    params(("service" = String, Path, description = "The service id (see the enum and GET /cds-services)")),
+    security(("bearer" = []), ("cdsJwt" = [])),
+    request_body(content = Object, content_type = "application/json", description = "A CDS Hooks 2.0 request: \
+        hook \"patient-view\", hookInstance, context { patientId, userId }, and the prefetch (patient, conditions, \
+        ki67, medications: FHIR R4 resources or Bundles) — the service does not query the FHIR server. At most \
+        1 MiB."),
+    responses(
+        (status = 200, body = Object, description = "A CDS Hooks response { cards: [ { uuid, summary, detail, \
+            indicator, source { label, url }, links } ] } (no systemActions); no cards for a patient without a \
+            neuroendocrine neoplasm"),
+        (status = 400, body = ErrorBody, description = "Malformed request (field names the member: hook, \
+            hookInstance, context.patientId, prefetch...) or a query parameter"),
+        (status = 401, body = ErrorBody, description = "Missing or malformed Authorization, unknown or revoked \
+            netrx token, or a refused JWT (unregistered or disabled iss, unknown kid, symmetric algorithm, wrong \
+            aud, expired, no or replayed jti)"),
+        (status = 403, body = ErrorBody, description = "A netrx token of a role other than clinician or pharmacist"),
+        (status = 404, body = ErrorBody, description = "No such service"),
+        (status = 412, body = Object, description = "A FHIR R4 OperationOutcome: required prefetch is missing"),
+        (status = 413, body = ErrorBody, description = "The body is larger than 1 MiB"),
+    ))]
+pub async fn invoke(
     State(st): State<Shared>,
     caller: Caller,
     Path(service): Path<String>,
@@ -433,7 +463,33 @@ fn parse_feedback(text: &str) -> Result<Vec<Item>, ApiError> {
     Ok(out)
 }
 
-async fn feedback(
+/// The answer to feedback.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[schema(as = CdsFeedbackRecorded)]
+pub struct Recorded {
+    /// The number of feedback items stored.
+    pub recorded: usize,
+}
+
+/// `POST /cds-services/{service}/feedback`: accepted or overridden cards, stored and audited.
+#[utoipa::path(post, path = "/cds-services/{service}/feedback", tag = "cds-hooks",
+    operation_id = "cds_feedback",
+    params(("service" = String, Path, description = "The service id (see the enum and GET /cds-services)")),
+    security(("bearer" = []), ("cdsJwt" = [])),
+    request_body(content = Object, content_type = "application/json", description = "CDS Hooks 2.0 feedback: \
+        { feedback: [ { card: <uuid of a card netrx issued>, outcome: \"accepted\" | \"overridden\", \
+        outcomeTimestamp: <RFC 3339>, acceptedSuggestions?, overrideReason? (only with overridden) } ] }, \
+        non-empty; all items are stored or none."),
+    responses(
+        (status = 200, body = Recorded, description = "All items stored (and audited)"),
+        (status = 400, body = ErrorBody, description = "Malformed feedback (field feedback[i].<member>), a card \
+            uuid netrx did not issue (field feedback[i].card), or a query parameter"),
+        (status = 401, body = ErrorBody, description = "As for the service call"),
+        (status = 403, body = ErrorBody, description = "A netrx token of a role other than clinician or pharmacist"),
+        (status = 404, body = ErrorBody, description = "No such service"),
+        (status = 413, body = ErrorBody, description = "The body is larger than 1 MiB"),
+    ))]
+pub async fn feedback(
     State(st): State<Shared>,
     caller: Caller,
     Path(service): Path<String>,
@@ -478,7 +534,7 @@ async fn feedback(
         })
         .await?;
     match r {
-        Ok(()) => Ok(json(StatusCode::OK, &serde_json::json!({ "recorded": n }))),
+        Ok(()) => Ok(json(StatusCode::OK, &Recorded { recorded: n })),
         Err(i) => {
             let entry = caller
                 .audit("cds.feedback", "not_found")

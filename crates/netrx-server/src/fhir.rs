@@ -49,7 +49,8 @@ async fn method_not_allowed(req: axum::extract::Request) -> ApiError {
 }
 
 /// The answer to an import.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = FhirImported)]
 pub struct Imported {
     /// The knowledge base the codes were mapped with.
     pub knowledge_version: String,
@@ -57,15 +58,24 @@ pub struct Imported {
     pub case_id: String,
     /// Its revision (1 for a new case).
     pub revision: i64,
-    /// What was mapped and what was not.
+    /// What was mapped and what was not: a FHIR R4 OperationOutcome (`resourceType`, `issue[]`, one
+    /// issue per resource or element read).
+    #[schema(value_type = Object)]
     pub outcome: OperationOutcome,
 }
 
-#[derive(Serialize)]
+/// A refused import (400): the API's error JSON; when the Bundle itself cannot yield a valid case it also
+/// carries `knowledge_version` and the OperationOutcome, and nothing is stored.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = FhirImportRefused)]
 struct Refused {
     #[serde(flatten)]
     error: ErrorBody,
+    /// The knowledge base the codes were mapped with (when the Bundle was refused).
+    #[schema(required = false)]
     knowledge_version: String,
+    /// Why the Bundle was refused: a FHIR R4 OperationOutcome (when the Bundle was refused).
+    #[schema(value_type = Object, required = false)]
     outcome: OperationOutcome,
 }
 
@@ -82,7 +92,41 @@ fn new_id() -> ApiResult<String> {
     Ok(format!("fhir-{hex}"))
 }
 
-async fn import(State(st): State<Shared>, p: Principal, uri: Uri, headers: HeaderMap, Body(text): Body) -> ApiResult {
+/// `POST /fhir/import`: a FHIR R4 Bundle becomes a stored case (or a new revision of one).
+#[utoipa::path(post, path = "/fhir/import", tag = "fhir", operation_id = "fhir_import",
+    params(("id" = Option<String>, Query, description = "The case id to store under (default: a new pseudonym \
+            `fhir-` + 12 hex digits, never the MRN). With If-Match: the existing case to bring up to date"),
+        ("If-Match" = Option<String>, Header, description = "The revision of case `id` the import replaces, e.g. \
+            \"3\"; needs ?id=. Without it, a live case with the Bundle's MRN makes the import 409")),
+    request_body(content = Object, content_type = "application/json", description = "A FHIR R4 Bundle \
+        (resourceType \"Bundle\") holding the patient's Patient, Condition, Observation and MedicationRequest \
+        resources; see docs/fhir-cds-hooks.md for what is read. At most 1 MiB."),
+    responses(
+        (status = 201, body = Imported, description = "Stored as a new case (revision 1); Location: \
+            /api/v1/cases/{id} and ETag headers"),
+        (status = 200, body = Imported, description = "Stored as a new revision of case `id` (If-Match given); \
+            Location and ETag headers"),
+        (status = 400, body = Refused, description = "The Bundle cannot yield a valid case (the error JSON with \
+            knowledge_version and the OperationOutcome; nothing stored), or a bad query parameter, id, If-Match \
+            or non-UTF-8 body (the error JSON alone)"),
+        (status = 401, body = ErrorBody, description = "No, unknown or revoked credential"),
+        (status = 403, body = ErrorBody, description = "The role may not write cases (clinician or pharmacist \
+            only), or a session request without the X-CSRF-Token / with a foreign Origin"),
+        (status = 404, body = ErrorBody, description = "If-Match given and there is no case `id`"),
+        (status = 409, body = ErrorBody, description = "A live case has this patient's MRN (field patient.mrn), or \
+            case `id` exists (field id): import into it with If-Match"),
+        (status = 410, body = ErrorBody, description = "Case `id` was deleted"),
+        (status = 412, body = ErrorBody, description = "Case `id` has changed since the If-Match revision; \
+            current_revision and ETag give the current one"),
+        (status = 413, body = ErrorBody, description = "The body is larger than 1 MiB"),
+    ))]
+pub async fn import(
+    State(st): State<Shared>,
+    p: Principal,
+    uri: Uri,
+    headers: HeaderMap,
+    Body(text): Body,
+) -> ApiResult {
     let q = params(&uri, &["id"])?;
     if !p.role().writes_cases() {
         return Err(deny(&st, &p, "case.create", None, "create or change cases").await);
