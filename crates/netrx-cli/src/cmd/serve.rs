@@ -95,6 +95,7 @@ pub fn run(a: Args) -> CliResult {
     let result = rt.block_on(netrx_server::serve(config, state.clone(), move |bound| {
         let url = format!("http://{bound}");
         let mut text = format!("netrx is serving {url}/ (database {db})\n");
+        text.push_str(&format!("  Web app:  {url}/ — open it in a browser and sign in\n"));
         text.push_str(&format!("  Health:   {url}/api/v1/health\n"));
         text.push_str(&format!("  API:      {url}/api/v1/openapi.json (signed in)\n"));
         text.push_str(&format!(
