@@ -458,6 +458,13 @@ fn board_report_and_evidence_show_the_api_answers_within_budget() {
         p.contains("No response assessment: visits: missing or empty"),
         "RECIST empty state"
     );
+    // The trough fit names each sample as the case file orders it (1-based) with its time.
+    let t = unescape(&c.get("/cases/pnet-everolimus-tdm").body);
+    assert!(t.contains("<th scope=\"col\">Sample</th>"), "sample column");
+    assert!(
+        t.contains("<td>2 (2024-03-15T10:00:00+01:00)</td>"),
+        "second sample named by number and time"
+    );
     // Evidence explorer: trials, a forest plot, an indirect comparison.
     let e = c.get("/evidence?t_agent=everolimus&c_a=everolimus&c_b=sunitinib&c_population=pnet");
     assert_eq!(e.status, 200);

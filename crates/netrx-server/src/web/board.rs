@@ -285,7 +285,7 @@ pub struct PkView {
     /// Predicted troughs per regimen.
     pub regimens: Vec<[String; 4]>,
     /// Measured vs predicted.
-    pub fit: Vec<[String; 4]>,
+    pub fit: Vec<[String; 5]>,
     /// Estimates.
     pub estimates: Vec<String>,
     /// Target window and caveat.
@@ -1059,6 +1059,11 @@ pub fn pk_view(p: &Value) -> PkView {
             .iter()
             .map(|f| {
                 [
+                    match (of(f, "sample"), s(f, "datetime")) {
+                        (Some(n), d) if !d.is_empty() => format!("{} ({d})", num(n, 0)),
+                        (Some(n), _) => num(n, 0),
+                        (None, d) => d,
+                    },
                     of(f, "time_h").map(|x| qty(x, 1, "h")).unwrap_or_default(),
                     of(f, "hours_after_dose").map(|x| qty(x, 1, "h")).unwrap_or_default(),
                     of(f, "observed_ng_ml").map(|x| qty(x, 1, "ng/mL")).unwrap_or_default(),
