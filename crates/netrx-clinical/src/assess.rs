@@ -203,8 +203,11 @@ impl Why {
 pub struct Missing {
     /// Case-file fields (dotted paths).
     pub fields: Vec<String>,
-    /// `missing` or `borderline`.
+    /// `missing` if any of `fields` is not given, else `borderline`.
     pub kind: GapKind,
+    /// The fields of `fields` whose value is given but borderline (never called missing).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub borderline: Vec<String>,
     /// What is missing or why it is borderline.
     pub detail: String,
     /// What would change if the rule held: `role preferred`, `label approved`, …
@@ -266,6 +269,11 @@ pub struct AgentOption {
     pub label_detail: LabelDetail,
     /// Guideline role; `undetermined` when a missing input decides it (see `missing`).
     pub role: OptionRole,
+    /// The patient is receiving this agent now (a `prior_therapies` line with outcome `ongoing`, or the
+    /// everolimus course of the case's `everolimus` section); `why` then starts with that statement.
+    /// Serialised only when true.
+    #[serde(skip_serializing_if = "is_false")]
+    pub current: bool,
     /// For an `undetermined` role: the roles the missing inputs can give (best first).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub possible_roles: Vec<Role>,
@@ -277,6 +285,10 @@ pub struct AgentOption {
     pub cautions: Vec<CautionOut>,
     /// Missing or borderline inputs that would change the role or the label.
     pub missing: Vec<Missing>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// A sourced statement (advice, the standing note).
@@ -319,6 +331,9 @@ pub struct FactsOut {
     pub chemo_contraindicated: Option<bool>,
     pub comorbidities: Vec<String>,
     pub prior_therapies: Vec<PriorOut>,
+    /// Agents the patient is receiving now: `prior_therapies` lines with outcome `ongoing`, and
+    /// `everolimus` when the case's `everolimus` section holds a course in progress.
+    pub receiving: Vec<String>,
 }
 
 /// A prior line as read.
@@ -427,10 +442,11 @@ fn hit<'k>(header: &'k GuidelineHeader, rule: &'k Rule, f: &Facts, kb: &'k Kb) -
 /// How prior therapy bears on an agent.
 #[derive(Debug, Clone, Default)]
 struct PriorEffect {
-    /// Progressed on or intolerant of the agent or its class: (prior index, text).
-    exhausted: Vec<(usize, String)>,
-    completed: Vec<(usize, String)>,
-    ongoing: Vec<(usize, String)>,
+    /// Progressed on or intolerant of the agent or its class: (case-file field, text).
+    exhausted: Vec<(String, String)>,
+    completed: Vec<(String, String)>,
+    /// The patient is receiving the agent now (an `ongoing` line or the everolimus course).
+    ongoing: Vec<(String, String)>,
     /// Source of the class rule, when the exhaustion is by class.
     class_source: Option<Source>,
 }
@@ -445,18 +461,25 @@ fn prior_effect(agent: &str, f: &Facts, kb: &Kb) -> PriorEffect {
     };
     for p in &f.prior {
         if p.agent == agent {
-            let what = format!("{} (prior_therapies[{}], line {})", name(&p.agent), p.index, p.line);
+            let what = prior_what(p, &name(&p.agent));
+            let at = p.field.clone();
             match p.outcome {
-                TherapyOutcome::Progressed => e.exhausted.push((p.index, format!("Progressed on {what}."))),
-                TherapyOutcome::Intolerant => e.exhausted.push((p.index, format!("Did not tolerate {what}."))),
+                TherapyOutcome::Progressed => e.exhausted.push((at, format!("Progressed on {what}."))),
+                TherapyOutcome::Intolerant => e.exhausted.push((at, format!("Did not tolerate {what}."))),
                 TherapyOutcome::Completed => e.completed.push((
-                    p.index,
+                    at,
                     format!(
                         "Already received {what} as a completed course; re-treatment is not addressed by the \
                          references — decide individually."
                     ),
                 )),
-                TherapyOutcome::Ongoing => e.ongoing.push((p.index, format!("Currently receiving {what}."))),
+                TherapyOutcome::Ongoing => e.ongoing.push((
+                    at,
+                    format!(
+                        "Currently receiving {what}: this is the patient's current therapy; the role shown is the \
+                         guideline position, not a proposal to start it anew."
+                    ),
+                )),
             }
         }
     }
@@ -468,13 +491,11 @@ fn prior_effect(agent: &str, f: &Facts, kb: &Kb) -> PriorEffect {
             for p in &f.prior {
                 if p.agent != agent && p.outcome == TherapyOutcome::Progressed && grp.agents.contains(&p.agent) {
                     e.exhausted.push((
-                        p.index,
+                        p.field.clone(),
                         format!(
-                            "Progressed on {} (prior_therapies[{}], line {}), another of the {}: progression on \
-                             one is treated as progression on the class.",
-                            name(&p.agent),
-                            p.index,
-                            p.line,
+                            "Progressed on {}, another of the {}: progression on one is treated as progression on \
+                             the class.",
+                            prior_what(p, &name(&p.agent)),
                             grp.name
                         ),
                     ));
@@ -484,6 +505,15 @@ fn prior_effect(agent: &str, f: &Facts, kb: &Kb) -> PriorEffect {
         }
     }
     e
+}
+
+/// "Name (field, line n)" — or, for the everolimus course, "Name (everolimus: started …)".
+fn prior_what(p: &facts::Prior, name: &str) -> String {
+    match (p.line, &p.detail) {
+        (Some(l), _) => format!("{name} ({}, line {l})", p.field),
+        (None, Some(d)) => format!("{name} ({}: {d})", p.field),
+        (None, None) => format!("{name} ({})", p.field),
+    }
 }
 
 fn combine(hits: &[Hit]) -> Option<Role> {
@@ -694,9 +724,16 @@ fn missing_entry(gaps: &BTreeSet<Gap>, would: String, rule: &str, text: &str) ->
     };
     let mut fields: Vec<String> = gaps.iter().map(|g| g.field.clone()).collect();
     fields.dedup();
+    let mut borderline: Vec<String> = gaps
+        .iter()
+        .filter(|g| g.kind == GapKind::Borderline)
+        .map(|g| g.field.clone())
+        .collect();
+    borderline.dedup();
     Missing {
         fields,
         kind,
+        borderline,
         detail: gaps.iter().map(|g| g.detail.clone()).collect::<Vec<_>>().join("; "),
         would,
         rule: rule.into(),
@@ -934,21 +971,21 @@ fn assess_agent(agent: &Agent, f: &Facts, kb: &Kb, case: &Case) -> AgentOption {
             w.ordering != Some(Ordering::Lines),
         )
     });
-    let case_source = |i: usize| format!("case input prior_therapies[{i}]");
-    for (i, text) in &prior.exhausted {
+    let case_source = |at: &str| format!("case input {at}");
+    for (at, text) in &prior.exhausted {
         let continued = base.is_positive();
         let (source, status, note) = match &prior.class_source {
             Some(s) => (
-                format!("{}; {}", case_source(*i), s.reference),
+                format!("{}; {}", case_source(at), s.reference),
                 s.status,
                 s.note.clone(),
             ),
-            None => (case_source(*i), Status::Derived, None),
+            None => (case_source(at), Status::Derived, None),
         };
         why.insert(
             0,
             Why {
-                id: format!("prior_therapies[{i}]"),
+                id: at.clone(),
                 text: if continued {
                     format!("{text} It is continued for the reason below, not as a new antiproliferative line.")
                 } else {
@@ -968,13 +1005,13 @@ fn assess_agent(agent: &Agent, f: &Facts, kb: &Kb, case: &Case) -> AgentOption {
             },
         );
     }
-    for (i, text) in prior.completed.iter().chain(prior.ongoing.iter()) {
+    for (at, text) in prior.completed.iter().chain(prior.ongoing.iter()) {
         why.push(Why {
-            id: format!("prior_therapies[{i}]"),
+            id: at.clone(),
             text: text.clone(),
-            source: case_source(*i),
+            source: case_source(at),
             status: Status::Derived,
-            effect: if prior.completed.iter().any(|(j, _)| j == i) {
+            effect: if prior.completed.iter().any(|(j, _)| j == at) {
                 "later_line".into()
             } else {
                 "note".into()
@@ -1059,6 +1096,16 @@ fn assess_agent(agent: &Agent, f: &Facts, kb: &Kb, case: &Case) -> AgentOption {
         });
     }
 
+    // The patient is receiving the agent now: that statement comes first, before every rule.
+    let current = !prior.ongoing.is_empty();
+    if current {
+        let (mut now, rest): (Vec<Why>, Vec<Why>) = why
+            .into_iter()
+            .partition(|w| w.effect == "note" && prior.ongoing.iter().any(|(at, _)| *at == w.id));
+        now.extend(rest);
+        why = now;
+    }
+
     // missing: a categorical input that is missing is tried with each of its values; rules and
     // label rows that a number (or a borderline value, or several inputs at once) leaves open are
     // reported with what would change if they held. A change between two roles that both
@@ -1099,6 +1146,7 @@ fn assess_agent(agent: &Agent, f: &Facts, kb: &Kb, case: &Case) -> AgentOption {
             missing.push(Missing {
                 fields: vec![field.to_string()],
                 kind: GapKind::Missing,
+                borderline: Vec::new(),
                 detail: gap.detail.clone(),
                 would,
                 rule: rules.join(", "),
@@ -1146,6 +1194,7 @@ fn assess_agent(agent: &Agent, f: &Facts, kb: &Kb, case: &Case) -> AgentOption {
         missing.push(Missing {
             fields: waiting.iter().map(|f| f.to_string()).collect(),
             kind: GapKind::Missing,
+            borderline: Vec::new(),
             detail: "not given in the case".into(),
             would: format!("role one of {} depending on their values", role_list(&possible)),
             rule: rules.join(", "),
@@ -1191,6 +1240,7 @@ fn assess_agent(agent: &Agent, f: &Facts, kb: &Kb, case: &Case) -> AgentOption {
         label,
         label_detail,
         role,
+        current,
         possible_roles: if role == OptionRole::Undetermined {
             possible.into_iter().collect()
         } else {
@@ -1228,11 +1278,21 @@ fn facts_out(f: &Facts) -> FactsOut {
         prior_therapies: f
             .prior
             .iter()
-            .map(|p| PriorOut {
-                agent: p.agent.clone(),
-                line: p.line,
-                outcome: p.outcome,
+            .filter_map(|p| {
+                Some(PriorOut {
+                    agent: p.agent.clone(),
+                    line: p.line?,
+                    outcome: p.outcome,
+                })
             })
+            .collect(),
+        receiving: f
+            .prior
+            .iter()
+            .filter(|p| !p.ended())
+            .map(|p| p.agent.clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
             .collect(),
     }
 }
@@ -1264,10 +1324,14 @@ pub fn assess(case: &Case, kb: &Kb, opts: &Options) -> Result<Assessment, InputE
     for o in &options {
         for m in &o.missing {
             for fld in &m.fields {
-                by_field
-                    .entry((fld.clone(), m.kind))
-                    .or_default()
-                    .insert(o.agent.clone());
+                // A field is borderline or missing on its own: a given value is never called missing
+                // because another input of the same rule is.
+                let kind = if m.borderline.contains(fld) {
+                    GapKind::Borderline
+                } else {
+                    m.kind
+                };
+                by_field.entry((fld.clone(), kind)).or_default().insert(o.agent.clone());
             }
         }
     }

@@ -161,7 +161,8 @@ fn serde_label(e: &netrx_kb::trials::Endpoint) -> &'static str {
 }
 
 fn option_block(o: &AgentOption, region: Region, s: &mut String) {
-    s.push_str(&format!("  {} — {}\n", o.name, label_text(o.label, region)));
+    let current = if o.current { " — current therapy" } else { "" };
+    s.push_str(&format!("  {}{current} — {}\n", o.name, label_text(o.label, region)));
     let shown = 3;
     for w in o.why.iter().take(shown) {
         let mut line = format!("      why  {} — {} [{}]", w.text, w.source, mark(w.status));
@@ -250,7 +251,7 @@ fn missing_summary(o: &AgentOption) -> Option<String> {
         parts.push(format!("{} ({})", m.fields[0], outs.join("; ")));
     }
     for m in o.missing.iter().filter(|m| m.outcomes.is_empty()) {
-        let what = if m.kind == GapKind::Borderline {
+        let what = if m.kind == GapKind::Borderline || !m.borderline.is_empty() {
             format!("{} [borderline: {}]", m.fields.join(" + "), m.detail)
         } else {
             m.fields.join(" + ")

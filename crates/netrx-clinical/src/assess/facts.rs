@@ -96,10 +96,15 @@ type Known<T> = Result<T, Gap>;
 /// A prior line of therapy, as the engine reads it.
 #[derive(Debug, Clone)]
 pub struct Prior {
-    pub index: usize,
+    /// The case-file field it comes from: `prior_therapies[i]`, or `everolimus` for the everolimus
+    /// course of the pharmacist's section (see [`course_in_progress`]).
+    pub field: String,
     pub agent: String,
-    pub line: u32,
+    /// Line of therapy, as the case gives it (`None` for the everolimus course, which has no line).
+    pub line: Option<u32>,
     pub outcome: TherapyOutcome,
+    /// How the course stands, for the reader (the everolimus course: start, dose now).
+    pub detail: Option<String>,
 }
 
 impl Prior {
@@ -277,17 +282,19 @@ impl Facts {
             .ecog
             .map(f64::from)
             .ok_or_else(|| Gap::missing("patient.ecog", "ECOG not given"));
-        let prior = case
+        let mut prior: Vec<Prior> = case
             .prior_therapies
             .iter()
             .enumerate()
             .map(|(index, pt)| Prior {
-                index,
+                field: format!("prior_therapies[{index}]"),
                 agent: pt.agent.clone(),
-                line: pt.line,
+                line: Some(pt.line),
                 outcome: pt.outcome,
+                detail: None,
             })
             .collect();
+        prior.extend(course_in_progress(case));
         Facts {
             region: region.id(),
             site: t.primary_site.id(),
@@ -322,6 +329,42 @@ impl Facts {
             .find(|s| s.id() == self.site)
             .is_some_and(|s| s.is_thoracic())
     }
+}
+
+/// The agent id of the case file's `everolimus` section.
+pub const EVEROLIMUS: &str = "everolimus";
+
+/// The everolimus course of the case file's `everolimus` section as a line in progress — read
+/// exactly like a `prior_therapies` entry `{ agent: everolimus, outcome: ongoing }` — unless
+/// `prior_therapies` already has an everolimus entry. The case model records no stop date in the
+/// section (its `dose_mg` is the dose in force now, > 0; a `history` dose of 0 is a hold, not a
+/// stop): a stopped course is recorded as a `prior_therapies` everolimus entry with outcome
+/// `progressed`, `intolerant` or `completed`, and that entry then stands alone (as does an
+/// `ongoing` one).
+pub fn course_in_progress(case: &Case) -> Option<Prior> {
+    let ev = case.everolimus.as_ref()?;
+    if case.prior_therapies.iter().any(|p| p.agent == EVEROLIMUS) {
+        return None;
+    }
+    let freq = match ev.frequency {
+        netrx_case::Frequency::Daily => "daily",
+        netrx_case::Frequency::EveryOtherDay => "every other day",
+    };
+    let detail = match ev.history.last().filter(|h| h.dose_mg == 0.0) {
+        Some(h) => format!("started {}, withheld since {} ({})", ev.start_date, h.date, h.reason),
+        None => format!(
+            "started {}, {} mg {freq} now",
+            ev.start_date,
+            netrx_case::validate::fmt_num(ev.dose_mg)
+        ),
+    };
+    Some(Prior {
+        field: EVEROLIMUS.into(),
+        agent: EVEROLIMUS.into(),
+        line: None,
+        outcome: TherapyOutcome::Ongoing,
+        detail: Some(detail),
+    })
 }
 
 /// The categorical inputs [`values_of`] enumerates.
