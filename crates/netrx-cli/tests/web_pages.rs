@@ -460,6 +460,11 @@ fn board_report_and_evidence_show_the_api_answers_within_budget() {
     );
     // The trough fit names each sample as the case file orders it (1-based) with its time.
     let t = unescape(&c.get("/cases/pnet-everolimus-tdm").body);
+    // An agent the patient is receiving now is marked as the current therapy.
+    assert!(
+        t.contains("<span class=\"label label-current\">current therapy</span>"),
+        "current therapy badge"
+    );
     assert!(t.contains("<th scope=\"col\">Sample</th>"), "sample column");
     assert!(
         t.contains("<td>2 (2024-03-15T10:00:00+01:00)</td>"),

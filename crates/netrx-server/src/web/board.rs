@@ -101,6 +101,8 @@ pub struct OptionView {
     pub cautions: Vec<CautionView>,
     /// What a missing input would change.
     pub missing: Vec<String>,
+    /// The patient is receiving this agent now (`current` in the answer).
+    pub current: bool,
 }
 
 impl OptionView {
@@ -499,6 +501,7 @@ fn option_view(o: &Value, region: &str) -> OptionView {
         name: s(o, "name"),
         label: label_text(&s(o, "label"), region),
         label_id: s(o, "label"),
+        current: o["current"].as_bool().unwrap_or(false),
         why: list(o, "why")
             .iter()
             .filter(|w| s(w, "id") != "no_rule")
