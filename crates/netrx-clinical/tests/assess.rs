@@ -4,42 +4,15 @@
 //! data, prior therapy and an independent cross-check of the label data (§B.1)
 //! against the reference's own pseudo-code (§C.8).
 
-use netrx_case::Case;
-use netrx_clinical::assess::{AgentOption, Assessment, LabelStatus, OptionRole, assess};
+use netrx_clinical::assess::{Assessment, LabelStatus, OptionRole, assess};
 use netrx_clinical::capability::{Options, Region};
-use netrx_kb::Kb;
 use netrx_kb::guidelines::Role;
 use netrx_kb::provenance::Status;
 use serde_json::{Value, json};
 use std::path::Path;
 
-fn kb() -> &'static Kb {
-    Kb::embedded().expect("embedded knowledge base")
-}
-
-fn example(name: &str) -> Value {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples").join(name);
-    serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap()
-}
-
-fn load(v: &Value) -> Case {
-    netrx_clinical::load_case(&v.to_string(), kb()).expect("case loads")
-}
-
-fn run(v: &Value, region: Region) -> Assessment {
-    let opts = Options {
-        region,
-        scheme: "auto".into(),
-    };
-    assess(&load(v), kb(), &opts).expect("assessment")
-}
-
-fn opt<'a>(a: &'a Assessment, agent: &str) -> &'a AgentOption {
-    a.options
-        .iter()
-        .find(|o| o.agent == agent)
-        .unwrap_or_else(|| panic!("{agent} is listed"))
-}
+mod common;
+use common::{example, kb, opt, run};
 
 fn role(a: &Assessment, agent: &str) -> OptionRole {
     opt(a, agent).role

@@ -8,41 +8,14 @@
 //! Expectations are read off the case files themselves (what they give and what they omit) and
 //! off the equivalent `prior_therapies` form of the same case, not copied from program output.
 
-use netrx_case::Case;
 use netrx_clinical::assess::facts::GapKind;
-use netrx_clinical::assess::{AgentOption, Assessment, assess};
+use netrx_clinical::assess::{AgentOption, assess};
 use netrx_clinical::capability::{Options, Region};
-use netrx_kb::Kb;
 use serde_json::{Value, json};
 use std::path::Path;
 
-fn kb() -> &'static Kb {
-    Kb::embedded().expect("embedded knowledge base")
-}
-
-fn example(name: &str) -> Value {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples").join(name);
-    serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap()
-}
-
-fn load(v: &Value) -> Case {
-    netrx_clinical::load_case(&v.to_string(), kb()).expect("case loads")
-}
-
-fn run(v: &Value, region: Region) -> Assessment {
-    let opts = Options {
-        region,
-        scheme: "auto".into(),
-    };
-    assess(&load(v), kb(), &opts).expect("assessment")
-}
-
-fn opt<'a>(a: &'a Assessment, agent: &str) -> &'a AgentOption {
-    a.options
-        .iter()
-        .find(|o| o.agent == agent)
-        .unwrap_or_else(|| panic!("{agent} is listed"))
-}
+mod common;
+use common::{example, kb, opt, run};
 
 /// The examples whose `everolimus` section holds a course with no stop recorded.
 const ON_EVEROLIMUS: [&str; 3] = [

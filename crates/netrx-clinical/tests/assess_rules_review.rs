@@ -3,34 +3,12 @@
 //! inline; each expectation is read off the cited reference row, not copied from the
 //! program's output. Roles are categorical: no numeric tolerance applies.
 
-use netrx_case::Case;
-use netrx_clinical::assess::{AgentOption, Assessment, OptionRole, assess};
-use netrx_clinical::capability::{Options, Region};
-use netrx_kb::Kb;
+use netrx_clinical::assess::{Assessment, OptionRole};
+use netrx_clinical::capability::Region;
 use netrx_kb::guidelines::Role;
 
-fn kb() -> &'static Kb {
-    Kb::embedded().expect("embedded knowledge base")
-}
-
-fn load(text: &str) -> Case {
-    netrx_clinical::load_case(text, kb()).expect("case loads")
-}
-
-fn run(text: &str, region: Region) -> Assessment {
-    let opts = Options {
-        region,
-        scheme: "auto".into(),
-    };
-    assess(&load(text), kb(), &opts).expect("assessment")
-}
-
-fn opt<'a>(a: &'a Assessment, agent: &str) -> &'a AgentOption {
-    a.options
-        .iter()
-        .find(|o| o.agent == agent)
-        .unwrap_or_else(|| panic!("{agent} is listed"))
-}
+mod common;
+use common::{kb, opt, run_text as run};
 
 fn fired(a: &Assessment, agent: &str, rule: &str) -> bool {
     opt(a, agent).why.iter().any(|w| w.id == rule)
