@@ -25,37 +25,11 @@ pub const FILES: [&str; 7] = [
 ];
 
 /// The case file's primary-site ids (netrx-case `PrimarySite`; a netrx-clinical
-/// test keeps the two lists equal).
-pub const CASE_SITES: &[&str] = &[
-    "pancreas",
-    "stomach",
-    "duodenum",
-    "jejunum_ileum",
-    "appendix",
-    "colon",
-    "rectum",
-    "lung",
-    "thymus",
-    "unknown_primary",
-];
+/// test keeps the two lists equal): the rule engine's vocabulary.
+pub const CASE_SITES: &[&str] = crate::guidelines::vocab::SITE;
 
 /// The case file's comorbidity ids (netrx-case `Comorbidity`; kept equal by a netrx-clinical test).
-pub const CASE_COMORBIDITIES: &[&str] = &[
-    "diabetes",
-    "interstitial_lung_disease",
-    "heart_failure",
-    "hypertension",
-    "active_infection",
-    "hepatitis_b",
-    "chronic_kidney_disease",
-    "coronary_artery_disease",
-    "hyperlipidemia",
-    "immunosuppression",
-    "pregnancy",
-    "breast_feeding",
-    "planned_surgery",
-    "prior_radiotherapy",
-];
+pub const CASE_COMORBIDITIES: &[&str] = crate::guidelines::vocab::COMORBIDITY;
 
 /// How codes of a system are compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
