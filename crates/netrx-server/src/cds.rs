@@ -46,28 +46,8 @@ pub fn router(state: Shared, request_timeout: std::time::Duration) -> Router {
             request_timeout,
         ))
         .layer(middleware::from_fn(cors))
-        .layer(middleware::from_fn(log_request))
+        .layer(middleware::from_fn(crate::api::log_request))
         .with_state(state)
-}
-
-/// One structured log line per request (method, route, status, milliseconds; never bodies).
-pub async fn log_request(req: Request, next: Next) -> Response {
-    let method = req.method().clone();
-    let route = req
-        .extensions()
-        .get::<axum::extract::MatchedPath>()
-        .map(|m| m.as_str().to_string())
-        .unwrap_or_else(|| "(unmatched)".into());
-    let t = std::time::Instant::now();
-    let res = next.run(req).await;
-    tracing::info!(
-        %method,
-        route = %route,
-        status = res.status().as_u16(),
-        ms = format!("{:.1}", t.elapsed().as_secs_f64() * 1000.0),
-        "request"
-    );
-    res
 }
 
 /// Open CORS for browser-based CDS clients (no cookies are read here, so `*` is safe).

@@ -36,7 +36,7 @@ pub fn router(state: Shared, request_timeout: std::time::Duration) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             request_timeout,
         ))
-        .layer(axum::middleware::from_fn(crate::cds::log_request))
+        .layer(axum::middleware::from_fn(crate::api::log_request))
         .with_state(state)
 }
 

@@ -131,7 +131,7 @@ async fn json_errors(req: Request, next: Next) -> Response {
 
 /// One structured log line per request: method, route, status, milliseconds.
 /// Never the body or query (they may hold patient data).
-async fn log_request(req: Request, next: Next) -> Response {
+pub(crate) async fn log_request(req: Request, next: Next) -> Response {
     let method = req.method().clone();
     let route = req
         .extensions()
