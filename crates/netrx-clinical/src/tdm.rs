@@ -425,3 +425,58 @@ pub fn tdm(case: &Case, kb: &Kb, opts: &TdmOptions) -> Result<TdmReport, InputEr
         knowledge_version: kb.version().to_string(),
     })
 }
+
+/// The individual (MAP) concentration curve that `netrx pk tdm --svg` and the tumour-board view
+/// draw: hours since the clock's origin (the first recorded dose, or the first sample), every
+/// 15 minutes up to 24 h after the last sample, from the individual parameters, the recorded
+/// doses and any steady state assumed before them. `Ok(None)` when the case has no everolimus
+/// doses or samples to put on a clock.
+pub struct IndividualCurve {
+    pub times_h: Vec<f64>,
+    pub conc_ng_ml: Vec<f64>,
+}
+
+/// The curve over the sampled period for the individual parameters `p` (see [`IndividualCurve`]).
+pub fn individual_curve(
+    case: &Case,
+    p: &netrx_pk::PkParams,
+    prior: Option<PriorSteadyState>,
+    last_sample_h: f64,
+) -> Result<Option<IndividualCurve>, netrx_pk::solve::ParamError> {
+    use netrx_pk::{Mg, Solution};
+    let sol = Solution::new(p)?;
+    let Some(e) = case.everolimus.as_ref() else {
+        return Ok(None);
+    };
+    let Some(origin) = e
+        .doses
+        .first()
+        .map(|d| d.datetime)
+        .or(e.samples.first().map(|s| s.datetime))
+    else {
+        return Ok(None);
+    };
+    let doses: Vec<Dose> = e
+        .doses
+        .iter()
+        .filter_map(|d| {
+            origin.hours_until(&d.datetime).map(|t| Dose {
+                time_h: t,
+                dose_mg: d.dose_mg,
+            })
+        })
+        .collect();
+    let end = last_sample_h.max(0.0) + 24.0;
+    let times_h: Vec<f64> = (0..=((end * 4.0) as usize)).map(|i| i as f64 * 0.25).collect();
+    let conc_ng_ml = times_h
+        .iter()
+        .map(|&t| {
+            let mut c = sol.history(&doses, t);
+            if let Some(pr) = prior {
+                c += sol.prior_steady_state(Mg(pr.dose_mg), pr.interval_h, t - pr.first_dose_h);
+            }
+            c
+        })
+        .collect();
+    Ok(Some(IndividualCurve { times_h, conc_ng_ml }))
+}

@@ -19,9 +19,9 @@
 use crate::model::{Covariates, MAX_ETA, Modifiers, ParamId, PopModel};
 use crate::rng::Stream;
 use crate::simulate::Regimen;
-use crate::solve::{Dose, Solution};
+use crate::solve::{Dose, Peripheral, PkParams, Solution};
 use crate::stats::{nelder_mead, quantile_sorted, spd_inverse};
-use crate::units::{Mg, WholeBloodConc};
+use crate::units::{Hours, Liters, LitersPerHour, Mg, PerHour, WholeBloodConc};
 use netrx_case::InputError;
 use netrx_kb::pk::{Matrix, Sourced, TdmSettings};
 use serde::Serialize;
@@ -104,6 +104,26 @@ pub struct MapParams {
     pub ofv: f64,
     pub converged: bool,
     pub evaluations: usize,
+}
+
+impl MapParams {
+    /// The individual parameters as the solver takes them (no lag time).
+    pub fn pk_params(&self) -> PkParams {
+        PkParams {
+            cl: LitersPerHour(self.cl_l_h),
+            v1: Liters(self.v1_l),
+            peripheral: match (self.q_l_h, self.v2_l) {
+                (Some(q), Some(v2)) => Some(Peripheral {
+                    q: LitersPerHour(q),
+                    v2: Liters(v2),
+                }),
+                _ => None,
+            },
+            ka: PerHour(self.ka_per_h),
+            f: self.f,
+            tlag: Hours(0.0),
+        }
+    }
 }
 
 /// Fit at one sample.

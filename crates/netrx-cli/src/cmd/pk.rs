@@ -775,7 +775,7 @@ fn run_tdm(a: TdmArgs) -> CliResult {
     };
     let r = netrx_clinical::tdm::tdm(&case, kb, &opts)?;
     if let Some(svg) = &a.svg {
-        write_tdm_svg(kb, &case, &r, svg)?;
+        write_tdm_svg(&case, &r, svg)?;
     }
     if a.json {
         return io::print_json(&TdmOut { report: &r });
@@ -783,59 +783,18 @@ fn run_tdm(a: TdmArgs) -> CliResult {
     io::print_text(&render_tdm(&r))
 }
 
-fn write_tdm_svg(kb: &Kb, case: &netrx_case::Case, r: &TdmReport, path: &Path) -> CliResult {
-    // The individual (MAP) curve over the sampled period: refit is not needed — rebuild
-    // the individual solution from the reported parameters.
-    let model = PopModel::by_id(&kb.pk, Some(&r.model), "--model")?;
-    let p = netrx_pk::PkParams {
-        cl: netrx_pk::LitersPerHour(r.map_params.cl_l_h),
-        v1: netrx_pk::Liters(r.map_params.v1_l),
-        peripheral: match (r.map_params.q_l_h, r.map_params.v2_l) {
-            (Some(q), Some(v2)) => Some(netrx_pk::Peripheral {
-                q: netrx_pk::LitersPerHour(q),
-                v2: netrx_pk::Liters(v2),
-            }),
-            _ => None,
-        },
-        ka: netrx_pk::PerHour(r.map_params.ka_per_h),
-        f: r.map_params.f,
-        tlag: netrx_pk::Hours(0.0),
-    };
-    let _ = model;
-    let sol = Solution::new(&p).map_err(|e| CliError::Failure(e.to_string()))?;
-    let e = case.everolimus.as_ref();
-    let origin = e.and_then(|e| {
-        e.doses
-            .first()
-            .map(|d| d.datetime)
-            .or(e.samples.first().map(|s| s.datetime))
-    });
-    let Some(origin) = origin else { return Ok(()) };
-    let e = e.expect("checked");
-    let doses: Vec<Dose> = e
-        .doses
-        .iter()
-        .filter_map(|d| {
-            origin.hours_until(&d.datetime).map(|t| Dose {
-                time_h: t,
-                dose_mg: d.dose_mg,
-            })
-        })
-        .collect();
+fn write_tdm_svg(case: &netrx_case::Case, r: &TdmReport, path: &Path) -> CliResult {
+    // The individual (MAP) curve over the sampled period, rebuilt from the reported parameters.
     let obs: Vec<(f64, f64)> = r.fit.iter().map(|f| (f.time_h, f.observed_ng_ml)).collect();
-    let end = obs.iter().map(|o| o.0).fold(0.0, f64::max) + 24.0;
-    let times: Vec<f64> = (0..=((end * 4.0) as usize)).map(|i| i as f64 * 0.25).collect();
-    let prior = r.dosing_record.assumed_prior_steady_state;
-    let conc: Vec<f64> = times
-        .iter()
-        .map(|&t| {
-            let mut c = sol.history(&doses, t);
-            if let Some(pr) = prior {
-                c += sol.prior_steady_state(Mg(pr.dose_mg), pr.interval_h, t - pr.first_dose_h);
-            }
-            c
-        })
-        .collect();
+    let last = obs.iter().map(|o| o.0).fold(0.0, f64::max);
+    let curve = netrx_clinical::tdm::individual_curve(
+        case,
+        &r.map_params.pk_params(),
+        r.dosing_record.assumed_prior_steady_state,
+        last,
+    )
+    .map_err(|e| CliError::Failure(e.to_string()))?;
+    let Some(curve) = curve else { return Ok(()) };
     let title = format!("{}: individual (MAP) everolimus profile — model {}", case.id, r.model);
     let label = format!(
         "target {}–{} ng/mL (not label-endorsed for NET)",
@@ -843,8 +802,8 @@ fn write_tdm_svg(kb: &Kb, case: &netrx_case::Case, r: &TdmReport, path: &Path) -
     );
     let chart = PkChart {
         title: &title,
-        times_h: &times,
-        conc_ng_ml: &conc,
+        times_h: &curve.times_h,
+        conc_ng_ml: &curve.conc_ng_ml,
         target: Some(r.target),
         target_label: &label,
         observed: &obs,

@@ -5,7 +5,8 @@
 
 use netrx_case::{Case, Date};
 use netrx_kb::Kb;
-use netrx_pk::{Dose, Hours, Liters, LitersPerHour, Mg, PerHour, Peripheral, PkParams, Solution};
+use netrx_pk::tdm::PriorSteadyState;
+use netrx_pk::{Hours, Liters, LitersPerHour, PerHour, Peripheral, PkParams};
 use netrx_plot::pk::{PkChart, concentration_svg};
 use netrx_plot::tox_timeline::{DoseStep, EventBar, ToxTimeline, tox_timeline_svg};
 use serde_json::Value;
@@ -149,45 +150,22 @@ pub fn pk_curve(case: &Case, pk: &Value) -> Option<Chart> {
         f: f(&mp["f"]).unwrap_or(1.0),
         tlag: Hours(0.0),
     };
-    let sol = Solution::new(&p).ok()?;
-    let e = case.everolimus.as_ref()?;
-    let origin = e
-        .doses
-        .first()
-        .map(|d| d.datetime)
-        .or(e.samples.first().map(|s| s.datetime))?;
-    let doses: Vec<Dose> = e
-        .doses
-        .iter()
-        .filter_map(|d| {
-            origin.hours_until(&d.datetime).map(|t| Dose {
-                time_h: t,
-                dose_mg: d.dose_mg,
-            })
-        })
-        .collect();
     let observed: Vec<(f64, f64)> = pk["fit"]
         .as_array()?
         .iter()
         .filter_map(|x| Some((f(&x["time_h"])?, f(&x["observed_ng_ml"])?)))
         .collect();
-    let end = observed.iter().map(|o| o.0).fold(0.0, f64::max) + 24.0;
-    let times: Vec<f64> = (0..=((end * 4.0) as usize)).map(|i| i as f64 * 0.25).collect();
     let prior = &pk["dosing_record"]["assumed_prior_steady_state"];
     let prior = match (f(&prior["dose_mg"]), f(&prior["interval_h"]), f(&prior["first_dose_h"])) {
-        (Some(d), Some(tau), Some(first)) => Some((d, tau, first)),
+        (Some(dose_mg), Some(interval_h), Some(first_dose_h)) => Some(PriorSteadyState {
+            dose_mg,
+            interval_h,
+            first_dose_h,
+        }),
         _ => None,
     };
-    let conc: Vec<f64> = times
-        .iter()
-        .map(|&t| {
-            let mut c = sol.history(&doses, t);
-            if let Some((d, tau, first)) = prior {
-                c += sol.prior_steady_state(Mg(d), tau, t - first);
-            }
-            c
-        })
-        .collect();
+    let last = observed.iter().map(|o| o.0).fold(0.0, f64::max);
+    let curve = netrx_clinical::tdm::individual_curve(case, &p, prior, last).ok()??;
     let target = match (f(&pk["target"][0]), f(&pk["target"][1])) {
         (Some(l), Some(h)) => Some([l, h]),
         _ => None,
@@ -199,8 +177,8 @@ pub fn pk_curve(case: &Case, pk: &Value) -> Option<Chart> {
         .unwrap_or_default();
     let chart = PkChart {
         title: &title,
-        times_h: &times,
-        conc_ng_ml: &conc,
+        times_h: &curve.times_h,
+        conc_ng_ml: &curve.conc_ng_ml,
         target,
         target_label: &label,
         observed: &observed,
